@@ -1,0 +1,43 @@
+# The only entry point: `make demo`, `make test`, `make bench`, `make lint`.
+# Every target creates/uses .venv and installs what it needs, so a fresh clone needs nothing else.
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck pytest ansible-test bench venv clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check terrateam_core terrateam_emulator pulumi_terrateam
+	$(VENV)/bin/mypy terrateam_core
+
+typecheck: venv
+	$(VENV)/bin/mypy terrateam_core
+
+pytest: venv
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+ansible-test: venv
+	bash scripts/ansible-test.sh
+
+test: lint pytest ansible-test
+
+demo: venv
+	bash scripts/demo.sh
+
+bench: venv
+	bash scripts/bench.sh
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache

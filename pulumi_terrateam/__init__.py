@@ -1,0 +1,1 @@
+"""pulumi_terrateam: Terrateam API tokens and KV entries as Pulumi resources."""

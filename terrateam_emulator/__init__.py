@@ -1,0 +1,1 @@
+"""terrateam_emulator: a local, faithful Terrateam API server."""
