@@ -1,0 +1,204 @@
+"""Global options, the shared client factory and the root group's error handling.
+
+The root callback stores the global options in a ``CliState`` on the Typer
+context; every command builds its client with ``client_from_ctx(ctx)``. Nothing
+heavy is imported at module level: ``terrateam --help`` and ``kv get`` must start fast.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from terrateam_core._version import __version__
+from terrateam_core.cli import _errors
+from terrateam_core.cli._output import OutputFormat, resolve_format
+
+if TYPE_CHECKING:
+    from terrateam_core import TerrateamClient
+
+__all__ = [
+    "CliState",
+    "OutputOpt",
+    "RootGroup",
+    "client_from_ctx",
+    "output_format",
+    "root_callback",
+    "state_from_ctx",
+]
+
+USER_AGENT = f"terrateam-cli/{__version__}"
+VCS_CHOICES = ("github", "gitlab")
+
+OutputOpt = Annotated[
+    OutputFormat | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Output format [default: table on a terminal, json when piped].",
+        show_default=False,
+    ),
+]
+
+
+@dataclasses.dataclass
+class CliState:
+    """The global options of one invocation (``ctx.obj`` of the root context)."""
+
+    profile: str | None = None
+    base_url: str | None = None
+    vcs: str | None = None
+    installation_id: str | None = None
+    debug: bool = False
+    no_color: bool = False
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """Arguments for ``TerrateamClient``: only what was given explicitly, so the
+        core applies its own precedence (env > profile > default) to the rest."""
+        kwargs: dict[str, Any] = {}
+        for name in ("profile", "base_url", "vcs", "installation_id"):
+            value = getattr(self, name)
+            if value is not None:
+                kwargs[name] = value
+        return kwargs
+
+
+def state_from_ctx(ctx: typer.Context) -> CliState:
+    """Return the invocation's ``CliState`` (a default one outside the root group)."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, CliState):
+        root.obj = CliState()
+    return root.obj
+
+
+def output_format(output: OutputFormat | None) -> OutputFormat:
+    """Resolve ``-o`` (table on a TTY, JSON when piped)."""
+    return resolve_format(output)
+
+
+def client_from_ctx(ctx: typer.Context, **overrides: Any) -> TerrateamClient:
+    """Build a ``TerrateamClient`` from the global options; it closes with the command."""
+    from terrateam_core import TerrateamClient
+
+    state = state_from_ctx(ctx)
+    kwargs = state.client_kwargs()
+    kwargs.update({k: v for k, v in overrides.items() if v is not None})
+    client = TerrateamClient(user_agent_extra=(USER_AGENT,), **kwargs)
+    ctx.find_root().call_on_close(client.close)
+    return client
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"terrateam {__version__}\n")
+        raise typer.Exit()
+
+
+def _vcs_callback(value: str | None) -> str | None:
+    if value is not None and value not in VCS_CHOICES:
+        raise typer.BadParameter(f"must be one of {', '.join(VCS_CHOICES)}")
+    return value
+
+
+def root_callback(
+    ctx: typer.Context,
+    profile: Annotated[
+        str | None,
+        typer.Option(help="Profile in the config file [env: TERRATEAM_PROFILE]."),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            "--api-base",
+            help="Terrateam server root, without /api [env: TERRATEAM_BASE_URL].",
+        ),
+    ] = None,
+    vcs: Annotated[
+        str | None,
+        typer.Option(help="github or gitlab [env: TERRATEAM_VCS].", callback=_vcs_callback),
+    ] = None,
+    installation_id: Annotated[
+        str | None,
+        typer.Option(
+            "--installation-id", help="Default installation [env: TERRATEAM_INSTALLATION_ID]."
+        ),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Log requests (secrets redacted) and tracebacks.")
+    ] = False,
+    no_color: Annotated[bool, typer.Option("--no-color", help="Disable colour.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Drive Terrateam from CI and the terminal.
+
+    Exit codes: 0 ok, 1 usage, 2 auth, 3 not found, 4 conflict, 5 API/server,
+    6 timeout, 7 checksum, 8 run or task failed.
+    """
+    state = state_from_ctx(ctx)
+    state.profile, state.base_url, state.vcs = profile, base_url, vcs
+    state.installation_id, state.debug, state.no_color = installation_id, debug, no_color
+    if debug:
+        from terrateam_core import set_debug_logging
+
+        set_debug_logging()
+
+
+class RootGroup(TyperGroup):
+    """The root command group: maps errors to exit codes in one place.
+
+    Click exits 2 on a usage error; our contract says 1 (2 means auth), and every
+    uncaught core error must become one line plus a hint rather than a traceback.
+    """
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        from typer._click.exceptions import ClickException
+
+        state = extra.pop("obj", None)
+        if not isinstance(state, CliState):
+            state = CliState()
+        if prog_name is None:
+            prog_name = "terrateam"
+        try:
+            rv = super().main(
+                args=args,
+                prog_name=prog_name,
+                complete_var=complete_var,
+                standalone_mode=False,
+                obj=state,
+                **extra,
+            )
+            code = rv if isinstance(rv, int) else 0
+        except ClickException as exc:
+            # Usage errors (and --help on a bare group) exit 1, not click's 2.
+            exc.show()
+            code = _errors.EXIT_USAGE
+        except typer.Abort:
+            print("terrateam: aborted", file=sys.stderr)
+            code = _errors.EXIT_INTERRUPTED
+        except typer.Exit as exc:
+            code = exc.exit_code
+        except Exception as exc:
+            code = _errors.report_error(exc, debug=state.debug)
+        except KeyboardInterrupt as exc:
+            code = _errors.report_error(exc, debug=state.debug)
+        if not standalone_mode:
+            return code
+        sys.exit(code)

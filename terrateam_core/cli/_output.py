@@ -1,0 +1,155 @@
+"""Output rendering for every command but ``kv``: Rich tables, JSON or YAML.
+
+Human tables are the default on a terminal and JSON when stdout is piped, so CI
+scripts get machine-readable output without a flag. JSON field names are the wire
+names of the core models (stable across releases); secrets inside models are
+``SecretStr`` and render masked. Rich and PyYAML are imported only when used.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+__all__ = ["Column", "OutputFormat", "emit", "resolve_format", "to_jsonable"]
+
+
+class OutputFormat(enum.StrEnum):
+    """Values of ``-o/--output``."""
+
+    table = "table"
+    json = "json"
+    yaml = "yaml"
+
+
+Column = tuple[str, str]
+"""(key in the JSON object, column header); a dotted key reads nested objects."""
+
+
+def resolve_format(value: OutputFormat | str | None) -> OutputFormat:
+    """Return the explicit format, else table on a TTY and JSON when piped."""
+    if value is not None:
+        return OutputFormat(value)
+    return OutputFormat.table if _isatty(sys.stdout) else OutputFormat.json
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Convert models, dataclasses, enums and containers into plain JSON values."""
+    dump = getattr(obj, "model_dump", None)
+    if callable(dump):
+        # mode="json" turns SecretStr into "**********", datetimes into strings.
+        return dump(mode="json", by_alias=True)
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    if isinstance(obj, Mapping):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return [to_jsonable(v) for v in obj]
+    if hasattr(obj, "__dataclass_fields__"):
+        import dataclasses
+
+        return {k: to_jsonable(v) for k, v in dataclasses.asdict(obj).items()}
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return obj
+    if type(obj).__name__ == "SecretStr":
+        return "**********"
+    return str(obj)
+
+
+def emit(
+    data: Any,
+    fmt: OutputFormat,
+    *,
+    columns: Sequence[Column] | None = None,
+    title: str | None = None,
+    no_color: bool = False,
+) -> None:
+    """Print *data* (a model, a list of models or plain JSON values) in *fmt*."""
+    value = to_jsonable(data)
+    if fmt is OutputFormat.json:
+        sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    elif fmt is OutputFormat.yaml:
+        import yaml
+
+        sys.stdout.write(yaml.safe_dump(value, sort_keys=False, allow_unicode=True))
+    else:
+        print_table(value, columns=columns, title=title, no_color=no_color)
+    sys.stdout.flush()
+
+
+def cell(value: Any) -> str:
+    """Render one value compactly for a table cell."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return str(value)
+
+
+def _lookup(row: Mapping[str, Any], key: str) -> Any:
+    value: Any = row
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def console(*, no_color: bool = False, stderr: bool = False) -> Any:
+    """A Rich console bound to the current stdout/stderr (imported lazily)."""
+    from rich.console import Console
+
+    return Console(
+        file=sys.stderr if stderr else sys.stdout,
+        no_color=no_color,
+        highlight=False,
+        soft_wrap=False,
+    )
+
+
+def print_table(
+    value: Any,
+    *,
+    columns: Sequence[Column] | None = None,
+    title: str | None = None,
+    no_color: bool = False,
+) -> None:
+    """Print a list of objects as columns, or one object as key/value rows."""
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False, header_style="bold")
+    if isinstance(value, list):
+        rows = [r if isinstance(r, Mapping) else {"value": r} for r in value]
+        cols = list(columns) if columns else _default_columns(rows)
+        for _, header in cols:
+            table.add_column(header, overflow="fold")
+        for row in rows:
+            table.add_row(*(cell(_lookup(row, key)) for key, _ in cols))
+    elif isinstance(value, Mapping):
+        table.add_column("field", style="bold")
+        table.add_column("value", overflow="fold")
+        keys: Iterable[Column] = columns if columns else [(k, k) for k in value]
+        for key, header in keys:
+            table.add_row(header, cell(_lookup(value, key)))
+    else:
+        console(no_color=no_color).print(cell(value), markup=False)
+        return
+    console(no_color=no_color).print(table)
+
+
+def _default_columns(rows: Sequence[Mapping[str, Any]]) -> list[Column]:
+    seen: dict[str, None] = {}
+    for row in rows:
+        for key in row:
+            seen.setdefault(key, None)
+    return [(k, k) for k in seen]
