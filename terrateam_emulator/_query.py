@@ -1,0 +1,474 @@
+"""The ``q`` tag-query language of the list endpoints (contract §6.3 "The `q` query language").
+
+``compile_query`` turns the text into a predicate over row dicts plus a sort direction, or into
+a :class:`Rejection` carrying the status and body the real server answers:
+
+* 400 ``{"id":"PARSE_ERROR","data":…}``, ``UNKNOWN_TAG``, ``IN_DIR_NOT_SUPPORTED``,
+  ``BAD_DATE_FORMAT``, ``{"id":"<raw int>"}``, ``{"id":"Invalid state: <v>"}``;
+* 500 (empty body) where the upstream SQL fails in PostgreSQL: bad uuid, bad date, unknown
+  time zone, an empty value (``branch:``), ``ignore_errors:<anything>``.
+
+Predicates use SQL's three-valued logic (``None`` is NULL), so ``not environment:prod`` does
+not match rows without an environment, as in PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import uuid
+import zoneinfo
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from terrateam_emulator._qs import ocaml_int
+
+__all__ = [
+    "DIRSPACE_TAGS",
+    "OUTPUT_TAGS",
+    "WORK_MANIFEST_TAGS",
+    "CompiledQuery",
+    "Rejection",
+    "TagSpec",
+    "compile_query",
+]
+
+Tri = bool | None
+Row = Mapping[str, Any]
+Pred = Callable[[Row], Tri]
+SortDir = Literal["asc", "desc"]
+TagKind = Literal["string", "datetime", "uuid", "bigint", "int", "bool", "json_array", "json_obj"]
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """The answer for a query the server refuses: status plus JSON body (``None`` = empty)."""
+
+    status: int
+    body: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    """A compiled ``q``: ``matches(row)`` and the sort direction it selected."""
+
+    predicate: Pred
+    sort: SortDir
+
+    def matches(self, row: Row) -> bool:
+        """True only when the predicate is true (NULL filters the row out, as in SQL)."""
+        return self.predicate(row) is True
+
+
+@dataclass(frozen=True)
+class TagSpec:
+    """How one tag filters: its type, the row column and (JSON tags) the key inside it."""
+
+    kind: TagKind | Literal["raw"]
+    column: str
+    key: str = ""
+    raw: Callable[[str], Pred] | None = field(default=None, compare=False)
+
+
+class _Reject(Exception):  # internal control flow, never escapes this module
+    def __init__(self, rejection: Rejection) -> None:
+        super().__init__(rejection.status)
+        self.rejection = rejection
+
+
+def _bad(id_: str, data: str | None = None) -> _Reject:
+    body = {"id": id_} if data is None else {"data": data, "id": id_}
+    return _Reject(Rejection(400, body))
+
+
+_SERVER_ERROR = Rejection(500)
+
+# --------------------------------------------------------------------------- lexer + parser
+
+_WORD_RE = re.compile(r"[^ \t'\"()]+")
+_KEYWORDS = {"and": "AND", "or": "OR", "not": "NOT", "in": "IN"}
+Token = tuple[str, str]  # (kind, text); kind ∈ STR, AND, OR, NOT, IN, LP, RP
+
+
+def _lex(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in " \t":
+            i += 1
+        elif c == "(":
+            tokens.append(("LP", c))
+            i += 1
+        elif c == ")":
+            tokens.append(("RP", c))
+            i += 1
+        elif c in "'\"":
+            buf: list[str] = []
+            i += 1
+            while True:
+                if i >= n:
+                    raise _bad("PARSE_ERROR", "Premature end of string: " + "".join(buf))
+                ch = text[i]
+                if ch == "\\" and i + 1 < n:
+                    buf.append(text[i + 1])
+                    i += 2
+                elif ch == c:
+                    i += 1
+                    break
+                else:
+                    buf.append(ch)
+                    i += 1
+            tokens.append(("STR", "".join(buf)))
+        else:
+            m = _WORD_RE.match(text, i)
+            assert m is not None
+            word = m.group(0)
+            tokens.append((_KEYWORDS.get(word.lower(), "STR"), word))
+            i = m.end()
+    return tokens
+
+
+Ast = tuple[Any, ...]  # ("tag", s) | ("and", l, r) | ("or", l, r) | ("not", e) | ("in_dir", s)
+
+
+class _Parser:
+    """Recursive descent: ``or`` < ``and``/juxtaposition < ``not``/atoms; left associative."""
+
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens = tokens
+        self.pos = 0
+
+    def peek(self) -> str:
+        return self.tokens[self.pos][0] if self.pos < len(self.tokens) else "EOF"
+
+    def take(self, kind: str) -> str:
+        if self.peek() != kind:
+            raise self.error()
+        text = self.tokens[self.pos][1]
+        self.pos += 1
+        return text
+
+    def error(self) -> _Reject:
+        if self.pos >= len(self.tokens):
+            return _bad("PARSE_ERROR", "Unexpected end of query")
+        text = self.tokens[self.pos][1]
+        return _bad("PARSE_ERROR", f"Unexpected token {text!r} at token {self.pos + 1}")
+
+    def parse(self) -> Ast | None:
+        if self.peek() == "EOF":
+            return None
+        ast = self.expr()
+        if self.peek() != "EOF":
+            raise self.error()
+        return ast
+
+    def expr(self) -> Ast:
+        left = self.conj()
+        while self.peek() == "OR":
+            self.pos += 1
+            left = ("or", left, self.conj())
+        return left
+
+    def conj(self) -> Ast:
+        left = self.unary()
+        while self.peek() in ("AND", "STR", "LP", "NOT"):
+            if self.peek() == "AND":
+                self.pos += 1
+            left = ("and", left, self.unary())
+        return left
+
+    def unary(self) -> Ast:
+        kind = self.peek()
+        if kind == "STR":
+            word = self.take("STR")
+            if self.peek() == "IN":
+                self.pos += 1
+                target = self.take("STR")
+                if target != "dir":
+                    raise _bad("PARSE_ERROR", f"Unsupported 'in' target: {target}")
+                return ("in_dir", word)
+            return ("tag", word)
+        if kind == "LP":
+            self.pos += 1
+            inner = self.expr()
+            self.take("RP")
+            return inner
+        if kind == "NOT":
+            self.pos += 1
+            if self.peek() == "STR":
+                return ("not", ("tag", self.take("STR")))
+            self.take("LP")
+            inner = self.expr()
+            self.take("RP")
+            return ("not", inner)
+        raise self.error()
+
+
+# --------------------------------------------------------------------------- three-valued logic
+
+
+def _and(a: Tri, b: Tri) -> Tri:
+    if a is False or b is False:
+        return False
+    if a is None or b is None:
+        return None
+    return True
+
+
+def _or(a: Tri, b: Tri) -> Tri:
+    if a is True or b is True:
+        return True
+    if a is None or b is None:
+        return None
+    return False
+
+
+def _not(a: Tri) -> Tri:
+    return None if a is None else not a
+
+
+def _eq(column: str, value: Any) -> Pred:
+    def pred(row: Row) -> Tri:
+        have = row.get(column)
+        return None if have is None else have == value
+
+    return pred
+
+
+# --------------------------------------------------------------------------- datetimes
+
+_TS_RE = re.compile(r"^\s*(\d{1,4})-(\d{1,2})-(\d{1,2})(?:\s+(\d{1,2}):(\d{1,2}))?\s*$")
+
+
+@functools.lru_cache(maxsize=1)
+def _zone_names() -> dict[str, str]:
+    return {name.lower(): name for name in zoneinfo.available_timezones()}
+
+
+def _zone(tz: str) -> dt.tzinfo:
+    """PostgreSQL accepts zone names case-insensitively; unknown → 500 (as PG raises)."""
+    if tz.upper() in ("UTC", "GMT", "Z", "ZULU"):
+        return dt.UTC
+    name = _zone_names().get(tz.lower())
+    if name is None:
+        raise _Reject(_SERVER_ERROR)
+    return zoneinfo.ZoneInfo(name)
+
+
+def _timestamp(text: str, tz: str) -> float:
+    """``to_timestamp(text, 'YYYY-MM-DD HH24:MI')::timestamp at time zone tz`` as epoch."""
+    m = _TS_RE.match(text)
+    if m is None:
+        raise _Reject(_SERVER_ERROR)
+    year, month, day, hour, minute = (int(g) if g else 0 for g in m.groups())
+    try:
+        local = dt.datetime(year, month, day, hour, minute, tzinfo=_zone(tz))
+    except ValueError:
+        raise _Reject(_SERVER_ERROR) from None
+    return local.timestamp()
+
+
+def _datetime_pred(column: str, value: str, tz: str, now: float) -> Pred:
+    def between(lo: float | None, hi: float | None, col: str = column) -> Pred:
+        def pred(row: Row) -> Tri:
+            have = row.get(col)
+            if have is None:
+                return None
+            return (lo is None or lo <= have) and (hi is None or have < hi)
+
+        return pred
+
+    if ".." in value:
+        left, right = value.split("..", 1)
+        if left == "" and right == "":
+            raise _bad("BAD_DATE_FORMAT", value)
+        if right == "":
+            return between(_timestamp(left, tz), now)
+        if left == "":
+            return between(None, _timestamp(right, tz))
+        return between(_timestamp(left, tz), _timestamp(right, tz))
+    start = _timestamp(value, tz)
+    # A value without a space is a whole day, otherwise one minute (upstream `date_only`).
+    return between(start, start + (86400.0 if " " not in value else 60.0))
+
+
+# --------------------------------------------------------------------------- compiler
+
+
+class _Compiler:
+    def __init__(self, tags: Mapping[str, TagSpec], sort: SortDir, tz: str, now: float) -> None:
+        self.tags = tags
+        self.sort: SortDir = sort
+        self.tz = tz
+        self.now = now
+
+    def compile(self, ast: Ast) -> Pred:
+        op = ast[0]
+        if op == "tag":
+            return self.tag(ast[1])
+        if op in ("and", "or"):
+            left, right = self.compile(ast[1]), self.compile(ast[2])
+            combine = _and if op == "and" else _or
+            return lambda row: combine(left(row), right(row))
+        if op == "not":
+            inner = self.compile(ast[1])
+            return lambda row: _not(inner(row))
+        raise _bad("IN_DIR_NOT_SUPPORTED")
+
+    def tag(self, word: str) -> Pred:
+        if ":" not in word:
+            spec = self.tags.get(word)
+            if spec is not None and spec.kind == "bool":
+                return _eq(spec.column, True)
+            raise _bad("UNKNOWN_TAG", word)
+        name, value = word.split(":", 1)
+        if name == "sort" and value in ("asc", "desc"):
+            self.sort = "asc" if value == "asc" else "desc"
+            return lambda row: True  # upstream substitutes SQL `true` for the meta tag
+        spec = self.tags.get(name)
+        if spec is None:
+            raise _bad("UNKNOWN_TAG", name)
+        return self.value(spec, value)
+
+    def value(self, spec: TagSpec, value: str) -> Pred:
+        kind = spec.kind
+        if kind == "datetime":
+            return _datetime_pred(spec.column, value, self.tz, self.now)
+        if kind in ("bigint", "int"):
+            parsed = ocaml_int(value, 64 if kind == "bigint" else 63)
+            if parsed is None:
+                raise _bad(value)
+            if kind == "int":  # CCInt32.of_int wraps silently
+                parsed = (parsed + (1 << 31)) % (1 << 32) - (1 << 31)
+            return _eq(spec.column, parsed)
+        if kind == "string":
+            if value == "":
+                raise _Reject(_SERVER_ERROR)  # upstream SQL lacks a closing parenthesis
+            return _eq(spec.column, value)
+        if kind == "uuid":
+            try:
+                canonical = str(uuid.UUID(value))
+            except ValueError:
+                raise _Reject(_SERVER_ERROR) from None
+            return _eq(spec.column, canonical)
+        if kind == "json_array":
+            return _json_array_pred(spec.column, spec.key, value)
+        if kind == "json_obj":
+            return _json_obj_pred(spec.column, spec.key, value)
+        if kind == "raw" and spec.raw is not None:
+            return spec.raw(value)
+        raise _Reject(_SERVER_ERROR)  # `ignore_errors:<v>`: upstream `assert false`
+
+
+def _json_array_pred(column: str, key: str, value: str) -> Pred:
+    def pred(row: Row) -> Tri:
+        items = row.get(column)
+        if items is None:
+            return None
+        return any(isinstance(it, Mapping) and it.get(key) == value for it in items)
+
+    return pred
+
+
+def _json_obj_pred(column: str, key: str, value: str) -> Pred:
+    def pred(row: Row) -> Tri:
+        obj = row.get(column)
+        if obj is None:
+            return None
+        return isinstance(obj, Mapping) and obj.get(key) == value
+
+    return pred
+
+
+def _dirspace_state(value: str) -> Pred:
+    """The dirspaces ``state`` tag (a raw SQL fragment upstream)."""
+
+    def state_is(wanted: str) -> Pred:
+        return _eq("wm_state", wanted)
+
+    if value == "aborted":
+        return state_is("aborted")
+    if value in ("success", "failure"):
+        completed = state_is("completed")
+        want_success = value == "success"
+
+        def pred(row: Row) -> Tri:
+            success = row.get("success")
+            ok = None if success is None else bool(success) is want_success
+            return _and(completed(row), ok)
+
+        return pred
+    if value == "running":
+        return state_is("running")
+    if value in ("pending", "queued"):
+        return state_is("queued")
+    raise _bad("Invalid state: " + value)
+
+
+def compile_query(
+    q: str | None,
+    *,
+    tags: Mapping[str, TagSpec],
+    default_sort: SortDir,
+    tz: str | None = None,
+    now: float = 0.0,
+) -> CompiledQuery | Rejection:
+    """Compile ``q`` for an endpoint's ``tags``; ``now`` (epoch seconds) bounds ``A..`` ranges."""
+    try:
+        ast = _Parser(_lex(q or "")).parse()
+        if ast is None:
+            return CompiledQuery(lambda row: True, default_sort)
+        compiler = _Compiler(tags, default_sort, tz or "UTC", now)
+        predicate = compiler.compile(ast)
+        return CompiledQuery(predicate, compiler.sort)
+    except _Reject as exc:
+        return exc.rejection
+
+
+def _s(column: str) -> TagSpec:
+    return TagSpec("string", column)
+
+
+_COMMON: dict[str, TagSpec] = {
+    "branch": _s("branch"),
+    "created_at": TagSpec("datetime", "created_ts"),
+    "environment": _s("environment"),
+    "id": TagSpec("uuid", "id"),
+    "kind": _s("kind"),
+    "pr": TagSpec("bigint", "pull_number"),
+    "repo": _s("repo"),
+    "type": _s("run_type"),
+    "user": _s("user"),
+}
+
+WORK_MANIFEST_TAGS: dict[str, TagSpec] = {
+    **_COMMON,
+    "dir": TagSpec("json_array", "dirspaces", "dir"),
+    "state": _s("state"),
+    "workspace": TagSpec("json_array", "dirspaces", "workspace"),
+}
+"""Tags of ``…/work-manifests``: row keys as above (``created_ts`` is epoch seconds)."""
+
+DIRSPACE_TAGS: dict[str, TagSpec] = {
+    **_COMMON,
+    "dir": _s("dir"),
+    "state": TagSpec("raw", "", raw=_dirspace_state),
+    "workspace": _s("workspace"),
+}
+"""Tags of ``…/dirspaces``; ``state`` reads the row keys ``wm_state`` and ``success``."""
+
+OUTPUT_TAGS: dict[str, TagSpec] = {
+    "dir": TagSpec("json_obj", "scope", "dir"),
+    "flow": TagSpec("json_obj", "scope", "flow"),
+    "idx": TagSpec("int", "idx"),
+    "ignore_errors": TagSpec("bool", "ignore_errors"),
+    "scope": TagSpec("json_obj", "scope", "type"),
+    "state": _s("state"),
+    "step": _s("step"),
+    "subflow": TagSpec("json_obj", "scope", "subflow"),
+    "workspace": TagSpec("json_obj", "scope", "workspace"),
+}
+"""Tags of ``…/work-manifests/{id}/outputs``."""
