@@ -1,0 +1,83 @@
+"""Capability lists in one canonical, comparable form (strings and objects, sorted, unique).
+
+The server stores capabilities in its own order and prepends a ``{"name": "vcs"}`` entry,
+so the provider compares capability *sets* in this canonical form, never raw lists.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+__all__ = ["SIMPLE_CAPABILITIES", "canonical_capabilities", "capability_label", "vcs_capability"]
+
+#: Capabilities written as plain strings on the wire.
+SIMPLE_CAPABILITIES = frozenset(
+    {
+        "access_token_create",
+        "access_token_refresh",
+        "kv_store_read",
+        "kv_store_write",
+        "kv_store_system_read",
+        "kv_store_system_write",
+    }
+)
+
+
+def _one(cap: Any) -> str | dict[str, str]:
+    """Return one capability in wire form or raise ``ValueError`` naming the problem."""
+    if hasattr(cap, "model_dump"):  # a terrateam_core Capability model
+        cap = cap.model_dump(mode="json")
+    if isinstance(cap, str):
+        if cap in SIMPLE_CAPABILITIES:
+            return cap
+        name, sep, arg = cap.partition("=")
+        if sep and name == "installation_id" and arg.strip().isdigit():
+            return {"name": "installation_id", "id": str(int(arg))}
+        if sep and name == "vcs" and arg in ("github", "gitlab"):
+            return {"name": "vcs", "vcs": arg}
+        raise ValueError(f"unknown capability {cap!r}")
+    if isinstance(cap, dict):
+        name = cap.get("name")
+        if name == "installation_id" and set(cap) == {"name", "id"}:
+            ident = cap["id"]
+            if isinstance(ident, float) and ident.is_integer():
+                ident = int(ident)
+            if str(ident).isdigit():
+                return {"name": "installation_id", "id": str(int(str(ident)))}
+        if name == "vcs" and set(cap) == {"name", "vcs"} and cap["vcs"] in ("github", "gitlab"):
+            return {"name": "vcs", "vcs": str(cap["vcs"])}
+        raise ValueError(f"invalid capability object {json.dumps(cap, sort_keys=True)}")
+    raise ValueError(f"a capability must be a string or an object, got {type(cap).__name__}")
+
+
+def _sort_key(cap: str | dict[str, str]) -> str:
+    return cap if isinstance(cap, str) else json.dumps(cap, sort_keys=True)
+
+
+def canonical_capabilities(caps: Any) -> list[str | dict[str, str]]:
+    """Return ``caps`` validated, de-duplicated and sorted.
+
+    Accepts the wire forms (``"kv_store_read"``, ``{"name": "installation_id", "id": "1"}``,
+    ``{"name": "vcs", "vcs": "github"}``) and the shorthands ``"installation_id=1"`` and
+    ``"vcs=github"``.
+
+    Raises:
+        ValueError: an element is not a capability Terrateam knows.
+    """
+    if not isinstance(caps, list | tuple):
+        raise ValueError("capabilities must be a list")
+    unique = {_sort_key(c): c for c in (_one(cap) for cap in caps)}
+    return [unique[k] for k in sorted(unique)]
+
+
+def capability_label(cap: str | dict[str, str]) -> str:
+    """Render a capability for messages (``installation_id=12345``)."""
+    if isinstance(cap, str):
+        return cap
+    return f"{cap['name']}={cap.get('id', cap.get('vcs'))}"
+
+
+def vcs_capability(vcs: str) -> dict[str, str]:
+    """The entry the server prepends to every stored capability list."""
+    return {"name": "vcs", "vcs": vcs}

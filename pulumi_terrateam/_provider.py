@@ -1,0 +1,331 @@
+"""The base of every Terrateam dynamic provider: configuration, clients, checks and diffs.
+
+Providers are pickled by reference into the Pulumi state (``__provider``), so they hold no
+client, lock or credential on ``self``. Stack configuration received by ``configure()`` is
+kept in a module-level weak map keyed by the provider instance (never pickled), and each
+CRUD call builds a fresh ``TerrateamClient`` from it, falling back to the ``TERRATEAM_*``
+environment read at call time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import weakref
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+from pulumi.output import Unknown
+
+if TYPE_CHECKING:
+    from terrateam_core import TerrateamClient
+
+__all__ = [
+    "ProviderConfig",
+    "TerrateamProvider",
+    "TerrateamProviderError",
+    "is_known",
+    "same_value",
+]
+
+#: Stack configuration keys read by ``configure()`` (the ``terrateam`` namespace).
+CONFIG_KEYS = {
+    "api_key": "terrateam:apiKey",
+    "base_url": "terrateam:baseUrl",
+    "vcs": "terrateam:vcs",
+    "installation_id": "terrateam:installationId",
+}
+
+_CONFIGS: weakref.WeakKeyDictionary[TerrateamProvider, ProviderConfig] = weakref.WeakKeyDictionary()
+_CONFIGS_LOCK = threading.Lock()
+
+
+class TerrateamProviderError(Exception):
+    """A provider operation failed; the message says what the user should do."""
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """Settings from the stack configuration (``terrateam:*``); ``None`` means "not set"."""
+
+    api_key: str | None = None
+    base_url: str | None = None
+    vcs: str | None = None
+    installation_id: int | None = None
+
+    def __repr__(self) -> str:
+        key = "'***'" if self.api_key else "None"
+        return (
+            f"ProviderConfig(api_key={key}, base_url={self.base_url!r}, vcs={self.vcs!r}, "
+            f"installation_id={self.installation_id!r})"
+        )
+
+
+def is_known(value: Any) -> bool:
+    """Return False for preview-time unknowns (``pulumi.output.Unknown``), also nested."""
+    if isinstance(value, Unknown):
+        return False
+    if isinstance(value, dict):
+        return all(is_known(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return all(is_known(v) for v in value)
+    return True
+
+
+def normalize_json(value: Any) -> Any:
+    """Return ``value`` with integral floats turned into ints (the wire turns 7 into 7.0)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: normalize_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [normalize_json(v) for v in value]
+    return value
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Compare two JSON-shaped values the way a diff should (7 == 7.0, key order ignored)."""
+    if not (is_known(a) and is_known(b)):
+        return False
+    return json.dumps(normalize_json(a), sort_keys=True, default=str) == json.dumps(
+        normalize_json(b), sort_keys=True, default=str
+    )
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name)
+    return value if value else None
+
+
+class TerrateamProvider(ResourceProvider):
+    """Shared behaviour of the Terrateam dynamic providers.
+
+    Subclasses set ``INPUTS`` (the declared input names), ``REPLACE_ON`` (inputs whose change
+    forces a replacement), implement ``validate()``, ``create()``, ``refresh()``, ``update()``
+    and ``delete()``, and inherit ``check()``, ``diff()`` and ``read()``.
+    """
+
+    # The pickled provider captures nothing secret (tested), so it need not be a secret.
+    serialize_as_secret_always = False
+
+    INPUTS: tuple[str, ...] = ()
+    REPLACE_ON: tuple[str, ...] = ()
+    #: Inputs that only matter at create time and never cause a diff.
+    CREATE_ONLY: tuple[str, ...] = ()
+
+    # -- configuration -----------------------------------------------------------------
+
+    def configure(self, req: ConfigureRequest) -> None:
+        """Remember the stack's ``terrateam:*`` settings for this provider instance."""
+        values = {attr: req.config.get(key) for attr, key in CONFIG_KEYS.items()}
+        installation = values["installation_id"]
+        config = ProviderConfig(
+            api_key=str(values["api_key"]) if values["api_key"] else None,
+            base_url=str(values["base_url"]) if values["base_url"] else None,
+            vcs=str(values["vcs"]) if values["vcs"] else None,
+            installation_id=int(installation) if installation not in (None, "") else None,
+        )
+        with _CONFIGS_LOCK:
+            _CONFIGS[self] = config
+
+    @property
+    def config(self) -> ProviderConfig:
+        """The stack configuration given to ``configure()`` (empty when never configured)."""
+        with _CONFIGS_LOCK:
+            return _CONFIGS.get(self) or ProviderConfig()
+
+    def default_vcs(self) -> str:
+        """The VCS used when a resource does not name one: config, env, then ``github``."""
+        return self.config.vcs or _env("TERRATEAM_VCS") or "github"
+
+    def default_installation_id(self) -> int | None:
+        """The installation used when a resource does not name one: config, then env."""
+        if self.config.installation_id is not None:
+            return self.config.installation_id
+        raw = _env("TERRATEAM_INSTALLATION_ID")
+        try:
+            return int(raw) if raw else None
+        except ValueError:
+            return None
+
+    @contextmanager
+    def client(self, action: str) -> Iterator[TerrateamClient]:
+        """Yield a fresh client for one call; translate core errors into user-facing ones.
+
+        Args:
+            action: what is being done, for error messages ("create API token 'ci'").
+        """
+        from terrateam_core import TerrateamClient
+        from terrateam_core.errors import TerrateamError
+
+        config = self.config
+        try:
+            client = TerrateamClient(
+                api_key=config.api_key,
+                base_url=config.base_url,
+                vcs=config.vcs,
+                installation_id=config.installation_id,
+                user_agent_extra=("pulumi-terrateam",),
+            )
+        except TerrateamError as exc:
+            raise TerrateamProviderError(f"cannot {action}: {describe_error(exc)}") from None
+        try:
+            yield client
+        except TerrateamError as exc:
+            raise TerrateamProviderError(f"cannot {action}: {describe_error(exc)}") from None
+        finally:
+            client.close()
+
+    # -- check / diff / read -----------------------------------------------------------
+
+    def validate(self, news: dict[str, Any]) -> tuple[dict[str, Any], list[CheckFailure]]:
+        """Normalise known inputs and report invalid ones (subclasses override)."""
+        return news, []
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validate and normalise the inputs; unknown (preview) values are left alone."""
+        inputs, failures = self.validate(dict(news))
+        return CheckResult(inputs, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """Compare declared inputs against the old *outputs*; list the replacing ones."""
+        changed = self.changed_inputs(olds, news)
+        replaces = [k for k in changed if k in self.REPLACE_ON]
+        return DiffResult(
+            changes=bool(changed),
+            replaces=replaces,
+            delete_before_replace=self.delete_before_replace(olds, news) if replaces else None,
+        )
+
+    def changed_inputs(self, olds: dict[str, Any], news: dict[str, Any]) -> list[str]:
+        """Names of declared inputs whose new value differs from the old output."""
+        return [
+            k
+            for k in self.INPUTS
+            if k not in self.CREATE_ONLY and not same_value(olds.get(k), news.get(k))
+        ]
+
+    def delete_before_replace(self, _olds: dict[str, Any], _news: dict[str, Any]) -> bool:
+        """Whether a replacement must delete the old object first (default: no)."""
+        return False
+
+    def refresh(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
+        """Return the live outputs for ``props`` (old outputs), or ``None`` when gone."""
+        return props
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """Refresh: drop the resource when it is gone, else return live outputs and inputs."""
+        outs = self.refresh(id_, props)
+        if outs is None:
+            return ReadResult(None, {})
+        inputs = {k: outs[k] for k in self.INPUTS if k in outs and outs[k] is not None}
+        return ReadResult(id_, outs, inputs)
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Keep every old output and take the new inputs (never drop outputs)."""
+        return UpdateResult(self.outputs({**olds, **news}))
+
+    @staticmethod
+    def outputs(values: dict[str, Any]) -> dict[str, Any]:
+        """Strip the engine's ``__provider`` (the server re-adds it) and ``None`` values."""
+        return {k: v for k, v in values.items() if k != "__provider" and v is not None}
+
+
+def describe_error(exc: BaseException) -> str:
+    """Explain a ``terrateam_core`` error in words a Pulumi user can act on."""
+    from terrateam_core import errors
+
+    name = type(exc).__name__
+    if isinstance(exc, errors.ConfigurationError):
+        return (
+            f"{exc}. Set the API key with `pulumi config set --secret terrateam:apiKey <key>` "
+            "or the TERRATEAM_API_KEY environment variable"
+        )
+    if isinstance(exc, errors.AuthenticationError):
+        return (
+            f"Terrateam rejected the credentials ({name}): check terrateam:apiKey / "
+            "TERRATEAM_API_KEY and terrateam:baseUrl"
+        )
+    if isinstance(exc, errors.PermissionDeniedError):
+        return (
+            f"permission denied ({name}): the API key lacks a capability this operation needs "
+            "or has no access to the installation"
+        )
+    return f"{exc} ({name})"
+
+
+def check_string(
+    news: dict[str, Any], name: str, failures: list[CheckFailure], *, required: bool = True
+) -> None:
+    """Append a failure when ``news[name]`` is known and not a non-empty string."""
+    value = news.get(name)
+    if value is None:
+        if required:
+            failures.append(CheckFailure(name, f"{name} is required"))
+        return
+    if is_known(value) and (not isinstance(value, str) or not value):
+        failures.append(CheckFailure(name, f"{name} must be a non-empty string"))
+
+
+def check_vcs(news: dict[str, Any], failures: list[CheckFailure], default: str) -> None:
+    """Fill ``vcs`` from the default and reject values other than github/gitlab."""
+    vcs = news.get("vcs")
+    if vcs is None:
+        news["vcs"] = default
+    elif is_known(vcs) and vcs not in ("github", "gitlab"):
+        failures.append(CheckFailure("vcs", f"vcs must be 'github' or 'gitlab', got {vcs!r}"))
+
+
+def check_int(
+    news: dict[str, Any],
+    name: str,
+    failures: list[CheckFailure],
+    *,
+    default: int | None = None,
+    hint: str = "",
+) -> None:
+    """Coerce ``news[name]`` to an int (wire floats, decimal strings) or report it."""
+    value = news.get(name, default)
+    if value is None:
+        failures.append(CheckFailure(name, f"{name} is required{hint}"))
+        return
+    if not is_known(value):
+        return
+    try:
+        if isinstance(value, bool):
+            raise ValueError(name)
+        number = int(value) if isinstance(value, str) else normalize_json(value)
+        if not isinstance(number, int):
+            raise ValueError(name)
+    except ValueError:
+        failures.append(CheckFailure(name, f"{name} must be an integer, got {value!r}"))
+        return
+    news[name] = number
+
+
+def check_bool(
+    news: dict[str, Any], name: str, failures: list[CheckFailure], *, default: bool
+) -> None:
+    """Fill a boolean input with its default and reject non-booleans."""
+    value = news.get(name)
+    if value is None:
+        news[name] = default
+    elif is_known(value) and not isinstance(value, bool):
+        failures.append(CheckFailure(name, f"{name} must be true or false, got {value!r}"))
+
+
+def known(values: Iterable[Any]) -> bool:
+    """True when every value is known (not a preview-time unknown)."""
+    return all(is_known(v) for v in values)

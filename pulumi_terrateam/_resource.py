@@ -1,0 +1,40 @@
+"""Program-side helpers shared by the resource classes (options and argument merging)."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+import pulumi
+
+__all__ = ["resolve_args", "with_secret_outputs"]
+
+
+def with_secret_outputs(
+    opts: pulumi.ResourceOptions | None, secret_outputs: tuple[str, ...]
+) -> pulumi.ResourceOptions:
+    """Return ``opts`` with ``secret_outputs`` added to ``additional_secret_outputs``.
+
+    A dynamic provider cannot return secret outputs itself (pulumi/pulumi#3012), so the
+    resource asks the engine to encrypt them.
+    """
+    opts = opts or pulumi.ResourceOptions()
+    existing = list(opts.additional_secret_outputs or [])
+    merged = existing + [name for name in secret_outputs if name not in existing]
+    return pulumi.ResourceOptions.merge(
+        opts, pulumi.ResourceOptions(additional_secret_outputs=merged)
+    )
+
+
+def resolve_args(args_type: type, args: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Merge an ``*Args`` instance and keyword arguments into a props dict.
+
+    Keyword arguments win over fields of ``args``; unknown keywords raise ``TypeError``.
+    """
+    names = [f.name for f in fields(args_type)]
+    unknown = sorted(set(kwargs) - set(names))
+    if unknown:
+        raise TypeError(f"{args_type.__name__} has no field(s) {', '.join(unknown)}")
+    values = {name: getattr(args, name) for name in names} if args is not None else {}
+    values.update(kwargs)
+    return values
