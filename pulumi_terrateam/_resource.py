@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import fields
 from typing import Any
 
@@ -18,12 +19,11 @@ def with_secret_outputs(
     A dynamic provider cannot return secret outputs itself (pulumi/pulumi#3012), so the
     resource asks the engine to encrypt them.
     """
-    opts = opts or pulumi.ResourceOptions()
+    # ResourceOptions.merge concatenates lists, so copy and set the field directly.
+    opts = copy.copy(opts) if opts is not None else pulumi.ResourceOptions()
     existing = list(opts.additional_secret_outputs or [])
-    merged = existing + [name for name in secret_outputs if name not in existing]
-    return pulumi.ResourceOptions.merge(
-        opts, pulumi.ResourceOptions(additional_secret_outputs=merged)
-    )
+    opts.additional_secret_outputs = existing + [n for n in secret_outputs if n not in existing]
+    return opts
 
 
 def resolve_args(args_type: type, args: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
