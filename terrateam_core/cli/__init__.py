@@ -8,7 +8,22 @@ from __future__ import annotations
 
 import typer
 
-from terrateam_core.cli import artifact, kv, secrets
+from terrateam_core.cli import (
+    api_keys,
+    artifact,
+    auth,
+    dirspaces,
+    installations,
+    kv,
+    prs,
+    report,
+    repos,
+    secrets,
+    server,
+    stacks,
+    tasks,
+    work_manifests,
+)
 from terrateam_core.cli._common import RootGroup, root_callback
 
 __all__ = ["app", "main"]
@@ -23,9 +38,21 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+# Unnamed sub-apps contribute top-level commands (configure, whoami, token, report).
+app.add_typer(auth.app)
+app.add_typer(api_keys.app, name="api-keys")
 app.add_typer(kv.app, name="kv")
-app.add_typer(secrets.app, name="secrets")
 app.add_typer(artifact.app, name="artifact")
+app.add_typer(secrets.app, name="secrets")
+app.add_typer(installations.app, name="installations")
+app.add_typer(repos.app, name="repos")
+app.add_typer(prs.app, name="prs")
+app.add_typer(work_manifests.app, name="work-manifests")
+app.add_typer(dirspaces.app, name="dirspaces")
+app.add_typer(stacks.app, name="stacks")
+app.add_typer(tasks.app, name="tasks")
+app.add_typer(server.app, name="server")
+app.add_typer(report.app)
 
 
 def main() -> None:

@@ -8,9 +8,10 @@ heavy is imported at module level: ``terrateam --help`` and ``kv get`` must star
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from typer.core import TyperGroup
@@ -24,16 +25,19 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CliState",
+    "LimitOpt",
     "OutputOpt",
     "RootGroup",
     "client_from_ctx",
     "output_format",
     "root_callback",
     "state_from_ctx",
+    "take",
 ]
 
 USER_AGENT = f"terrateam-cli/{__version__}"
 VCS_CHOICES = ("github", "gitlab")
+T = TypeVar("T")
 
 OutputOpt = Annotated[
     OutputFormat | None,
@@ -45,6 +49,18 @@ OutputOpt = Annotated[
     ),
 ]
 
+LimitOpt = Annotated[
+    int,
+    typer.Option("--limit", "-n", min=0, help="At most this many items (0: no limit)."),
+]
+
+
+def take(items: Iterable[T], limit: int) -> list[T]:
+    """The first *limit* items (all of them when *limit* is 0), fetching no further page."""
+    if limit <= 0:
+        return list(items)
+    return list(itertools.islice(items, limit))
+
 
 @dataclasses.dataclass
 class CliState:
@@ -53,7 +69,7 @@ class CliState:
     profile: str | None = None
     base_url: str | None = None
     vcs: str | None = None
-    installation_id: str | None = None
+    installation_id: int | None = None
     debug: bool = False
     no_color: bool = False
 
@@ -124,7 +140,7 @@ def root_callback(
         typer.Option(help="github or gitlab [env: TERRATEAM_VCS].", callback=_vcs_callback),
     ] = None,
     installation_id: Annotated[
-        str | None,
+        int | None,
         typer.Option(
             "--installation-id", help="Default installation [env: TERRATEAM_INSTALLATION_ID]."
         ),

@@ -1,0 +1,97 @@
+"""Top-level credential commands: ``configure``, ``whoami`` and ``token``."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from terrateam_core.cli._common import (
+    VCS_CHOICES,
+    OutputOpt,
+    client_from_ctx,
+    output_format,
+    state_from_ctx,
+)
+from terrateam_core.cli._output import OutputFormat, emit
+
+__all__ = ["app"]
+
+app = typer.Typer()
+
+
+def _read_api_key() -> str:
+    # Never from argv (it would land in shell history and `ps`): a hidden prompt on a
+    # terminal, otherwise the first line of stdin (`... | terrateam configure`).
+    if sys.stdin.isatty():
+        key = typer.prompt("Terrateam API key", hide_input=True)
+    else:
+        key = sys.stdin.readline()
+    key = key.strip()
+    if not key:
+        raise typer.BadParameter("no API key given on stdin or at the prompt")
+    return key
+
+
+@app.command()
+def configure(
+    ctx: typer.Context,
+    profile: Annotated[
+        str | None,
+        typer.Option(help="Profile to write [default: the global --profile or 'default']."),
+    ] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", "--api-base")] = None,
+    vcs: Annotated[str | None, typer.Option(help="github or gitlab.")] = None,
+    installation_id: Annotated[int | None, typer.Option("--installation-id", "-i")] = None,
+    output: OutputOpt = None,
+) -> None:
+    """Write a profile to the config file (mode 0600).
+
+    The API key is read from a hidden prompt, or from stdin when it is not a
+    terminal; it is never accepted as an argument.
+    """
+    from terrateam_core.config import write_profile
+
+    state = state_from_ctx(ctx)
+    vcs = vcs or state.vcs
+    if vcs is not None and vcs not in VCS_CHOICES:
+        raise typer.BadParameter(f"--vcs must be one of {', '.join(VCS_CHOICES)}")
+    name = profile or state.profile or "default"
+    api_key = _read_api_key()
+    path = write_profile(
+        name,
+        api_key=api_key,
+        base_url=base_url or state.base_url,
+        vcs=vcs,
+        installation_id=installation_id or state.installation_id,
+    )
+    fmt = output_format(output)
+    if fmt is OutputFormat.table:
+        typer.echo(f"Wrote profile '{name}' to {path} (mode 0600).")
+    else:
+        emit({"profile": name, "path": str(path)}, fmt)
+
+
+@app.command()
+def whoami(ctx: typer.Context, output: OutputOpt = None) -> None:
+    """Show the user the API key belongs to."""
+    client = client_from_ctx(ctx)
+    fmt = output_format(output)
+    emit(client.whoami(), fmt, no_color=state_from_ctx(ctx).no_color)
+
+
+@app.command()
+def token(
+    ctx: typer.Context,
+    export: Annotated[
+        bool, typer.Option("--export", help="Print `export TERRATEAM_ACCESS_TOKEN=…`.")
+    ] = False,
+) -> None:
+    """Print a fresh short-lived access token (for curl scripts)."""
+    client = client_from_ctx(ctx)
+    value = client.get_access_token()
+    if export:
+        typer.echo(f"export TERRATEAM_ACCESS_TOKEN={value}")
+    else:
+        typer.echo(value)

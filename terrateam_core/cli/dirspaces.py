@@ -1,0 +1,47 @@
+"""``terrateam dirspaces``: one row per (dir, workspace) of every run."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from terrateam_core.cli._common import (
+    LimitOpt,
+    OutputOpt,
+    client_from_ctx,
+    output_format,
+    state_from_ctx,
+    take,
+)
+from terrateam_core.cli._output import emit
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Dirspaces (directory + workspace per run).", no_args_is_help=True)
+
+_COLUMNS = [
+    ("repo", "repo"),
+    ("dir", "dir"),
+    ("workspace", "workspace"),
+    ("run_type", "type"),
+    ("state", "state"),
+    ("created_at", "created"),
+    ("id", "work manifest"),
+]
+
+
+@app.command("list")
+def list_dirspaces(
+    ctx: typer.Context,
+    q: Annotated[
+        str | None, typer.Option("--q", "-q", help="Query, e.g. 'dir:prod and state:failure'.")
+    ] = None,
+    tz: Annotated[str | None, typer.Option("--tz", help="Time zone for dates in --q.")] = None,
+    limit: LimitOpt = 100,
+    output: OutputOpt = None,
+) -> None:
+    """List dirspaces, newest first."""
+    client = client_from_ctx(ctx)
+    items = take(client.dirspaces.list(q=q, tz=tz), limit)
+    emit(items, output_format(output), columns=_COLUMNS, no_color=state_from_ctx(ctx).no_color)

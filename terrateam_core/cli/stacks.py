@@ -1,0 +1,63 @@
+"""``terrateam stacks``: the stack roll-up of a pull request."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from terrateam_core.cli._common import OutputOpt, client_from_ctx, output_format, state_from_ctx
+from terrateam_core.cli._output import OutputFormat, emit, to_jsonable
+
+__all__ = ["app", "flatten_stacks"]
+
+app = typer.Typer(help="Stacks of a pull request.", no_args_is_help=True)
+
+_COLUMNS = [
+    ("stack", "stack"),
+    ("stack_state", "stack state"),
+    ("name", "inner stack"),
+    ("state", "state"),
+    ("paths", "paths"),
+    ("dirspaces", "dirspaces"),
+]
+
+
+def flatten_stacks(stacks: Any) -> list[dict[str, Any]]:
+    """One table row per inner stack, with its outer stack's name and state."""
+    rows: list[dict[str, Any]] = []
+    for outer in to_jsonable(stacks):
+        for inner in outer.get("stacks") or []:
+            rows.append(
+                {
+                    "stack": outer.get("name"),
+                    "stack_state": outer.get("state"),
+                    "name": inner.get("name"),
+                    "state": inner.get("state"),
+                    "paths": ", ".join(inner.get("paths") or []),
+                    "dirspaces": ", ".join(
+                        f"{d['dirspace']['dir']}:{d['dirspace']['workspace']}={d.get('state')}"
+                        for d in inner.get("dirspaces") or []
+                        if isinstance(d.get("dirspace"), dict)
+                    ),
+                }
+            )
+    return rows
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    repo_id: Annotated[str, typer.Option("--repo-id", help="Repository id (see `repos list`).")],
+    pr: Annotated[int, typer.Option("--pr", help="Pull request number.")],
+    output: OutputOpt = None,
+) -> None:
+    """Show the stacks and their states for one pull request (404 → exit 3)."""
+    client = client_from_ctx(ctx)
+    stacks = client.stacks.get(repo_id, pr)
+    fmt = output_format(output)
+    no_color = state_from_ctx(ctx).no_color
+    if fmt is OutputFormat.table:
+        emit(flatten_stacks(stacks), fmt, columns=_COLUMNS, no_color=no_color)
+    else:
+        emit(stacks, fmt)

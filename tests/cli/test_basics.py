@@ -1,0 +1,173 @@
+"""The CLI's global behaviour: help, version, usage errors, start-up imports, configure."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from terrateam_core import __version__
+
+Run = Callable[..., Any]
+TERRATEAM_BIN = Path(sys.executable).parent / "terrateam"
+
+
+def test_version_prints_version(cli: Run, cli_proc: Run) -> None:
+    """--version prints the package version and exits 0, in-process and as a script."""
+    for run in (cli, cli_proc):
+        result = run("--version")
+        assert result.exit_code == 0
+        assert result.stdout.strip() == f"terrateam {__version__}"
+
+
+def test_help_lists_every_command_group(cli: Run) -> None:
+    """The root help lists our commands and the ttm-compatible groups."""
+    result = cli("--help")
+    assert result.exit_code == 0
+    for name in (
+        "configure",
+        "whoami",
+        "token",
+        "api-keys",
+        "kv",
+        "secrets",
+        "artifact",
+        "installations",
+        "repos",
+        "prs",
+        "work-manifests",
+        "dirspaces",
+        "stacks",
+        "tasks",
+        "server",
+        "report",
+    ):
+        assert f"  {name} " in result.stdout, name
+
+
+def test_usage_error_exits_1(cli: Run, cli_proc: Run) -> None:
+    """Unknown options exit 1 (not click's 2, which means auth here) with a message."""
+    for run in (cli, cli_proc):
+        result = run("--no-such-option")
+        assert result.exit_code == 1
+        assert "No such option" in result.stderr
+
+
+def test_bad_vcs_is_usage_error(cli: Run) -> None:
+    """--vcs only accepts github or gitlab."""
+    result = cli("--vcs", "bitbucket", "whoami")
+    assert result.exit_code == 1
+    assert "github" in result.stderr
+
+
+def test_help_does_not_import_heavy_modules() -> None:
+    """`terrateam --help` loads neither the server stack nor rich, pydantic or httpx."""
+    code = (
+        "import sys\n"
+        "from terrateam_core.cli import main\n"
+        "sys.argv = ['terrateam', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('uvicorn', 'fastapi', 'rich', 'httpx', 'pydantic', 'yaml', 'sqlalchemy')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)), file=sys.stderr)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert proc.stderr.strip() == "[]"
+    assert "Usage: terrateam" in proc.stdout
+
+
+def test_version_does_not_import_heavy_modules() -> None:
+    """`terrateam --version` stays on the light path too."""
+    code = (
+        "import sys\n"
+        "from terrateam_core.cli import main\n"
+        "sys.argv = ['terrateam', '--version']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules}"
+        " & {'uvicorn', 'fastapi', 'rich', 'httpx', 'pydantic'}), file=sys.stderr)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert proc.stderr.strip() == "[]"
+
+
+def test_configure_writes_profile_0600_from_stdin(cli: Run, cli_env: dict[str, str]) -> None:
+    """configure reads the key from stdin, writes the profile with mode 0600, never echoes it."""
+    key = "tt-secret-key-0123456789"
+    result = cli(
+        "configure",
+        "--profile",
+        "ci",
+        "--base-url",
+        "http://127.0.0.1:9",
+        "--installation-id",
+        "12345",
+        input=key + "\n",
+    )
+    assert result.exit_code == 0, result.stderr
+    assert key not in result.stdout + result.stderr
+    path = Path(cli_env["TERRATEAM_CONFIG_FILE"])
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    profile = tomllib.loads(path.read_text())["profiles"]["ci"]
+    assert profile == {
+        "api_key": key,
+        "base_url": "http://127.0.0.1:9",
+        "installation_id": 12345,
+    }
+
+
+def test_configure_json_output(cli: Run, cli_env: dict[str, str]) -> None:
+    """With -o json, configure reports the profile name and path (and not the key)."""
+    result = cli("--profile", "p2", "configure", "-o", "json", input="k-123456789\n")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == {"profile": "p2", "path": cli_env["TERRATEAM_CONFIG_FILE"]}
+
+
+@pytest.mark.parametrize("flag", ["--api-key", "--key", "--token"])
+def test_configure_refuses_key_on_argv(cli: Run, cli_env: dict[str, str], flag: str) -> None:
+    """There is no option to pass the key on the command line: usage error, nothing written."""
+    result = cli("configure", flag, "k-abcdefgh", input="")
+    assert result.exit_code == 1
+    assert not Path(cli_env["TERRATEAM_CONFIG_FILE"]).exists()
+
+
+def test_configure_empty_stdin_is_usage_error(cli: Run, cli_env: dict[str, str]) -> None:
+    """An empty key is refused."""
+    result = cli("configure", input="\n")
+    assert result.exit_code == 1
+    assert not Path(cli_env["TERRATEAM_CONFIG_FILE"]).exists()
+
+
+def test_configure_tightens_existing_file(cli_proc: Run, cli_env: dict[str, str]) -> None:
+    """A pre-existing world-readable config file ends up 0600 (real subprocess)."""
+    path = Path(cli_env["TERRATEAM_CONFIG_FILE"])
+    path.write_text("")
+    os.chmod(path, 0o644)
+    result = cli_proc("configure", input="k-0123456789\n")
+    assert result.exit_code == 0, result.stderr
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_missing_credentials_is_one_line_error(cli: Run) -> None:
+    """No API key anywhere: exit 1 (configuration), one line plus a hint, no traceback."""
+    pytest.importorskip("terrateam_core._client", reason="TerrateamClient not built yet")
+    result = cli("--base-url", "http://127.0.0.1:9", "whoami")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("terrateam: ConfigurationError")
+    assert "hint:" in result.stderr
+
+
+def test_console_script_exists() -> None:
+    """The venv has the `terrateam` console script the subprocess tests run."""
+    assert TERRATEAM_BIN.exists()
