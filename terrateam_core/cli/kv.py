@@ -1,7 +1,403 @@
-"""Placeholder for ``terrateam kv`` (the artifacts engineer replaces this module)."""
+"""``terrateam kv``: a drop-in superset of ``ttm kv`` (ttm-cli.md §1.3-§1.10).
+
+Every ttm command, argument, flag and default works the same, so a runner script written for
+``ttm`` works by renaming the command. Beyond ttm: ``ls``, ``count``, ``size``, ``--json`` and
+``--file`` values, distinct exit codes and logs on stderr (``docs/ttm-compat.md``).
+"""
 
 from __future__ import annotations
 
+import enum
+import sys
+from typing import Annotated, Any
+
 import typer
 
-app = typer.Typer(help="Terrateam KV store (a superset of `ttm kv`).", no_args_is_help=True)
+from terrateam_core.cli.kv_options import (
+    ApiBaseOpt,
+    DraftOpt,
+    FileOpt,
+    IdxOpt,
+    InstallationOpt,
+    JsonOpt,
+    LoggersOpt,
+    OutputKind,
+    QuietOpt,
+    ReadCapOpt,
+    SelectOpt,
+    VcsOpt,
+    VerboseOpt,
+    VerbosityOpt,
+    WriteCapOpt,
+    kv_client,
+    parse_caps,
+    print_json,
+    read_value,
+    record_json,
+)
+
+__all__ = ["app", "parse_commit_item"]
+
+app = typer.Typer(
+    name="kv",
+    help="Terrateam KV store (a drop-in superset of `ttm kv`).",
+    no_args_is_help=True,
+)
+
+OutputOpt = Annotated[
+    OutputKind, typer.Option("-o", "--output", help="data (the value) or record (JSON).")
+]
+KeyArg = Annotated[str, typer.Argument(help="The key.")]
+TTM_ITER_LIMIT = 30  # the server's default page when ttm sends no --limit
+
+
+def _render(record: Any, output: OutputKind, *, data: Any = ...) -> Any:
+    full = record_json(record, data=data)
+    return full if output is OutputKind.record else full["data"]
+
+
+@app.command("get")
+def get(
+    ctx: typer.Context,
+    key: KeyArg,
+    draft: DraftOpt = False,
+    idx: IdxOpt = None,
+    select: SelectOpt = None,
+    output: OutputOpt = OutputKind.data,
+    api_base: ApiBaseOpt = None,
+    vcs: VcsOpt = None,
+    installation_id: InstallationOpt = None,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
+    verbosity: VerbosityOpt = None,
+    loggers: LoggersOpt = None,
+) -> None:
+    """Print the value (or record) at KEY; exit 3 when it is missing or hidden."""
+    client = kv_client(
+        ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
+    )
+    record = client.kv.get(key, idx=idx or 0, committed=not draft, select=_select(select))
+    print_json(_render(record, output))
+
+
+def _select(values: list[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    for value in values:
+        if value and "=" not in value:
+            raise typer.BadParameter(f"{value!r} is not NAME=PATH", param_hint="--select")
+    return values
+
+
+@app.command("set")
+def set_(
+    ctx: typer.Context,
+    key: KeyArg,
+    read_cap: ReadCapOpt = None,
+    write_cap: WriteCapOpt = None,
+    draft: DraftOpt = False,
+    idx: IdxOpt = None,
+    output: OutputOpt = OutputKind.data,
+    json_text: JsonOpt = None,
+    file: FileOpt = None,
+    api_base: ApiBaseOpt = None,
+    vcs: VcsOpt = None,
+    installation_id: InstallationOpt = None,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
+    verbosity: VerbosityOpt = None,
+    loggers: LoggersOpt = None,
+) -> None:
+    """Store one JSON value (stdin, --json or --file) at KEY (an upsert)."""
+    value = read_value(json_text, file)
+    client = kv_client(
+        ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
+    )
+    record = client.kv.set(
+        key,
+        value,
+        idx=idx or 0,
+        committed=not draft,
+        read_caps=parse_caps(read_cap),
+        write_caps=parse_caps(write_cap),
+    )
+    print_json(_render(record, output, data=value))
+
+
+@app.command("cas")
+def cas(
+    ctx: typer.Context,
+    key: KeyArg,
+    read_cap: ReadCapOpt = None,
+    write_cap: WriteCapOpt = None,
+    draft: DraftOpt = False,
+    idx: IdxOpt = None,
+    version: Annotated[
+        int | None,
+        typer.Option("--version", help="Expected version; without it: create only if absent."),
+    ] = None,
+    output: OutputOpt = OutputKind.data,
+    json_text: JsonOpt = None,
+    file: FileOpt = None,
+    api_base: ApiBaseOpt = None,
+    vcs: VcsOpt = None,
+    installation_id: InstallationOpt = None,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
+    verbosity: VerbosityOpt = None,
+    loggers: LoggersOpt = None,
+) -> None:
+    """Compare-and-swap one JSON value at KEY; exit 4 on a conflict."""
+    value = read_value(json_text, file)
+    client = kv_client(
+        ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
+    )
+    record = client.kv.cas(
+        key,
+        value,
+        version=version,
+        idx=idx or 0,
+        committed=not draft,
+        read_caps=parse_caps(read_cap),
+        write_caps=parse_caps(write_cap),
+    )
+    print_json(_render(record, output, data=value))
+
+
+@app.command("iter")
+def iter_(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="Start key ('' for the beginning).")],
+    draft: DraftOpt = False,
+    idx: IdxOpt = None,
+    prefix: Annotated[
+        bool, typer.Option("-p", "--prefix", help="Only keys starting with KEY.")
+    ] = False,
+    exclusive: Annotated[
+        bool, typer.Option("--exclusive", help="Start strictly after KEY.")
+    ] = False,
+    select: SelectOpt = None,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", min=0, help="Maximum rows [default: 30, as the server]."),
+    ] = None,
+    output: OutputOpt = OutputKind.data,
+    api_base: ApiBaseOpt = None,
+    vcs: VcsOpt = None,
+    installation_id: InstallationOpt = None,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
+    verbosity: VerbosityOpt = None,
+    loggers: LoggersOpt = None,
+) -> None:
+    """Print a JSON array of values (or records) from KEY on, in (key, idx) order."""
+    client = kv_client(
+        ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
+    )
+    count = TTM_ITER_LIMIT if limit is None else limit
+    records = (
+        client.kv.iter(
+            key,
+            prefix=prefix,
+            idx=idx,
+            inclusive=not exclusive,
+            committed=not draft,
+            select=_select(select),
+            limit=count,
+        )
+        if count
+        else []
+    )
+    print_json([_render(r, output) for r in records])
+
+
+class LsOutput(enum.StrEnum):
+    """``kv ls -o``: distinct keys, or full records."""
+
+    keys = "keys"
+    record = "record"
+
+
+@app.command("ls")
+def ls(
+    ctx: typer.Context,
+    prefix: Annotated[str, typer.Argument(help="Key prefix ('' for every key).")] = "",
+    draft: DraftOpt = False,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="At most N rows (0: all).")] = 0,
+    output: Annotated[
+        LsOutput, typer.Option("-o", "--output", help="keys (distinct keys) or record.")
+    ] = LsOutput.keys,
+    api_base: ApiBaseOpt = None,
+    vcs: VcsOpt = None,
+    installation_id: InstallationOpt = None,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
+    verbosity: VerbosityOpt = None,
+    loggers: LoggersOpt = None,
+) -> None:
+    """List every key under PREFIX, paging past the server's one-page limit."""
+    client = kv_client(
+        ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
+    )
+    records = client.kv.iter(prefix, prefix=True, committed=not draft, limit=limit or None)
+    if output is LsOutput.record:
+        print_json([record_json(r) for r in records])
+        return
+    keys: list[str] = []
+    for record in records:
+        if not keys or keys[-1] != record.key:
+            keys.append(record.key)
+    print_json(keys)
+
+
+@app.command("count")
+def count(
+    ctx: typer.Context,
+    key: KeyArg,
+    draft: DraftOpt = False,
+    api_base: ApiBaseOpt = None,
+    vcs: VcsOpt = None,
+    installation_id: InstallationOpt = None,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
+    verbosity: VerbosityOpt = None,
+    loggers: LoggersOpt = None,
+) -> None:
+    """Print {"count", "max_idx"} for the slots of exactly KEY (0 and null when none)."""
+    client = kv_client(
+        ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
+    )
+    result = client.kv.count(key, committed=not draft)
+    print_json({"count": result.count, "max_idx": result.max_idx})
+
+
+@app.command("size")
+def size(
+    ctx: typer.Context,
+    key: KeyArg,
+    draft: DraftOpt = False,
+    idx: IdxOpt = None,
+    api_base: ApiBaseOpt = None,
+    vcs: VcsOpt = None,
+    installation_id: InstallationOpt = None,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
+    verbosity: VerbosityOpt = None,
+    loggers: LoggersOpt = None,
+) -> None:
+    """Print {"size"}: the stored JSON text length of KEY's slots (0 when none)."""
+    client = kv_client(
+        ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
+    )
+    print_json({"size": client.kv.size(key, idx=idx, committed=not draft)})
+
+
+def parse_commit_item(item: str) -> tuple[str, int | None]:
+    """Parse ttm's commit item: ``N:key`` (slot N), ``:key`` or ``key`` (every slot).
+
+    Unlike ttm, a non-numeric text before the first ``:`` is an error, not silently dropped.
+    """
+    if ":" not in item:
+        return item, None
+    head, _, key = item.partition(":")
+    if head == "":
+        return key, None
+    try:
+        return key, int(head)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{item!r}: the text before ':' must be a slot number; write ':{item}' for a key "
+            "containing ':'",
+            param_hint="KEYS",
+        ) from None
+
+
+@app.command("commit")
+def commit(
+    ctx: typer.Context,
+    keys: Annotated[list[str] | None, typer.Argument(help="N:key, :key or key.")] = None,
+    api_base: ApiBaseOpt = None,
+    vcs: VcsOpt = None,
+    installation_id: InstallationOpt = None,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
+    verbosity: VerbosityOpt = None,
+    loggers: LoggersOpt = None,
+) -> None:
+    """Commit draft rows; print the [{"key", "idx"}] rows actually flipped."""
+    items = [parse_commit_item(k) for k in keys or []]
+    client = kv_client(
+        ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
+    )
+    flipped = client.kv.commit(items)
+    print_json([{"key": ref.key, "idx": ref.idx} for ref in flipped])
+
+
+@app.command("delete")
+def delete(
+    ctx: typer.Context,
+    key: KeyArg,
+    version: Annotated[int | None, typer.Option("--version", help="Only this version.")] = None,
+    idx: Annotated[
+        int | None, typer.Option("--idx", help="Only this slot [default: every slot].")
+    ] = None,
+    output: OutputOpt = OutputKind.data,
+    api_base: ApiBaseOpt = None,
+    vcs: VcsOpt = None,
+    installation_id: InstallationOpt = None,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
+    verbosity: VerbosityOpt = None,
+    loggers: LoggersOpt = None,
+) -> None:
+    """Delete KEY (every slot unless --idx); exit 3 when nothing was deleted."""
+    del output  # accepted and ignored, as ttm
+    client = kv_client(
+        ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
+    )
+    if not client.kv.delete(key, idx=idx, version=version):
+        sys.stderr.write(f"terrateam: nothing deleted at {key!r}\n")
+        raise typer.Exit(3)
+
+
+@app.command("cp")
+def cp(
+    ctx: typer.Context,
+    src: Annotated[str, typer.Argument(help="FILE or kv://KEY ('-': stdin).")],
+    dst: Annotated[str, typer.Argument(help="kv://KEY or FILE ('-': stdout).")],
+    read_cap: ReadCapOpt = None,
+    write_cap: WriteCapOpt = None,
+    draft: DraftOpt = False,
+    layout: Annotated[
+        str, typer.Option("--layout", help="Upload layout: ttm (as ttm) or generation.")
+    ] = "ttm",
+    api_base: ApiBaseOpt = None,
+    vcs: VcsOpt = None,
+    installation_id: InstallationOpt = None,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
+    verbosity: VerbosityOpt = None,
+    loggers: LoggersOpt = None,
+) -> None:
+    """Copy a file to or from the KV store in ttm's chunk layout (either layout is read)."""
+    from terrateam_core.cli.kv_cp import download, upload
+
+    if src.startswith("kv://") == dst.startswith("kv://"):
+        raise typer.BadParameter("exactly one of SRC and DST must be kv://KEY")
+    if layout not in ("ttm", "generation"):
+        raise typer.BadParameter("must be ttm or generation", param_hint="--layout")
+    client = kv_client(
+        ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
+    )
+    if dst.startswith("kv://"):
+        upload(
+            client,
+            src,
+            dst[len("kv://") :],
+            draft=draft,
+            layout=layout,
+            read_caps=parse_caps(read_cap),
+            write_caps=parse_caps(write_cap),
+        )
+    else:
+        download(client, src[len("kv://") :], dst, draft=draft)

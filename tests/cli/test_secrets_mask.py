@@ -201,7 +201,9 @@ def test_cli_mask_in_place_with_unmask_keeps_mode(secrets_file: Path, tmp_path: 
 
 
 def test_cli_mask_missing_secrets_file_is_usage_error(tmp_path: Path) -> None:
-    """A nonexistent --secrets file is a usage error, as in ttm."""
-    result = runner.invoke(app, ["mask", "-s", str(tmp_path / "nope")], input=b"x")
-    assert result.exit_code == 2
+    """A nonexistent --secrets file is a usage error (exit 1 through the root command)."""
+    from terrateam_core.cli import app as root
+
+    result = runner.invoke(root, ["secrets", "mask", "-s", str(tmp_path / "nope")], input=b"x")
+    assert result.exit_code == 1
     assert result.stdout_bytes == b""

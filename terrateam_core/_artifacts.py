@@ -1,0 +1,295 @@
+"""Artifacts: binary files in the KV store, in ttm's chunk format (sync client).
+
+``put_artifact`` writes the chunks uncommitted under a fresh generation key, commits them in one
+call and only then publishes a manifest at ``<key>`` with a compare-and-swap, so readers never
+see a half-written artifact and two concurrent writers cannot silently overwrite each other.
+``get_artifact`` follows the manifest (or reads a key written by ``ttm kv cp`` directly), checks
+every chunk, the size and the SHA-256, and replaces ``dest`` only when everything matched.
+The async twins live in ``_artifacts_async.py``; the format is in ``docs/artifacts.md``.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from terrateam_core._artifacts_async import (
+    aartifact_info,
+    adelete_artifact,
+    aget_artifact,
+    aput_artifact,
+)
+from terrateam_core._artifacts_format import (
+    DEFAULT_CHUNK_SIZE,
+    TTM_CHUNK_SIZE,
+    ArtifactDest,
+    ArtifactSource,
+    Layout,
+    Manifest,
+    Sink,
+    generation_key,
+    is_chunk,
+    is_manifest,
+    open_source,
+)
+from terrateam_core._artifacts_transfer import (
+    Progress,
+    info,
+    manifest_info,
+    read,
+    upload_chunks,
+)
+from terrateam_core.errors import ArtifactError, TerrateamError
+
+if TYPE_CHECKING:
+    from terrateam_core._client import TerrateamClient
+    from terrateam_core.models import ArtifactInfo
+
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "Progress",
+    "aartifact_info",
+    "adelete_artifact",
+    "aget_artifact",
+    "aput_artifact",
+    "artifact_info",
+    "delete_artifact",
+    "get_artifact",
+    "put_artifact",
+]
+
+logger = logging.getLogger("terrateam_core.artifacts")
+
+DEFAULT_CONCURRENCY = 8
+
+
+def _check_args(chunk_size: int | None, layout: str, concurrency: int) -> int:
+    if layout not in ("generation", "ttm"):
+        raise ValueError(f"layout must be 'generation' or 'ttm', not {layout!r}")
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    size = chunk_size or (TTM_CHUNK_SIZE if layout == "ttm" else DEFAULT_CHUNK_SIZE)
+    if size < 1:
+        raise ValueError("chunk_size must be positive")
+    return size
+
+
+def put_artifact(
+    client: TerrateamClient,
+    key: str,
+    source: ArtifactSource,
+    *,
+    chunk_size: int | None = None,
+    content_type: str | None = None,
+    layout: Layout = "generation",
+    progress: Progress | None = None,
+    committed: bool = True,
+    read_caps: Sequence[Any] | None = None,
+    write_caps: Sequence[Any] | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    installation_id: int | str | None = None,
+    vcs: str | None = None,
+) -> ArtifactInfo:
+    """Upload bytes, a file path or a binary stream as an artifact at ``key``.
+
+    Args:
+        client: The client to write with.
+        key: The artifact's KV key.
+        source: Bytes, a path, or a binary file object (read from its current position).
+        chunk_size: Raw bytes per chunk; default 1 MiB (102,400 for ``layout="ttm"``).
+        content_type: Free-form media type recorded in the manifest.
+        layout: ``"generation"`` (atomic, the default) or ``"ttm"`` (ttm's in-place layout:
+            delete the key, then insert chunks idx 0..n-1; readable by ``ttm kv cp``).
+        progress: Called as ``progress(done_bytes, total_bytes_or_None)`` after each chunk.
+        committed: ``False`` writes draft rows (``ttm kv cp -d``); only with ``layout="ttm"``.
+        read_caps: Capabilities a reader must hold, set on every record written.
+        write_caps: Capabilities a writer must hold, set on every record written.
+        concurrency: Chunk writes in flight.
+        installation_id: Overrides the client's installation.
+        vcs: Overrides the client's VCS.
+
+    Returns:
+        The published artifact's description.
+
+    Raises:
+        KVConflictError: Another writer published first (generation layout), or a chunk slot
+            was already taken (ttm layout).
+    """
+    size_hint = _check_args(chunk_size, layout, concurrency)
+    if not committed and layout != "ttm":
+        raise ValueError("draft (committed=False) artifacts need layout='ttm'")
+    scope: dict[str, Any] = {"installation_id": installation_id, "vcs": vcs}
+    caps: dict[str, Any] = {"read_caps": read_caps, "write_caps": write_caps}
+    stream, total, owned = open_source(source)
+    try:
+        if layout == "ttm":
+            client.kv.delete(key, **scope)
+            size, digest, chunks = upload_chunks(
+                client, key, stream, size_hint, committed, caps, scope, concurrency, progress, total
+            )
+            return info(
+                key,
+                "ttm",
+                size=size,
+                sha256=digest,
+                chunk_size=size_hint,
+                chunks=chunks,
+                content_type=None,
+                generation=None,
+            )
+        return _put_generation(
+            client, key, stream, size_hint, content_type, caps, scope, concurrency, progress, total
+        )
+    finally:
+        if owned:
+            stream.close()
+
+
+def _put_generation(
+    client: TerrateamClient,
+    key: str,
+    stream: Any,
+    chunk_size: int,
+    content_type: str | None,
+    caps: dict[str, Any],
+    scope: dict[str, Any],
+    concurrency: int,
+    progress: Progress | None,
+    total: int | None,
+) -> ArtifactInfo:
+    current = client.kv.get_or_none(key, idx=0, committed=False, **scope)
+    generation = uuid.uuid4().hex
+    chunk_key = generation_key(key, generation)
+    try:
+        size, digest, chunks = upload_chunks(
+            client, chunk_key, stream, chunk_size, False, caps, scope, concurrency, progress, total
+        )
+        if chunks:
+            client.kv.commit([(chunk_key, None)], **scope)
+        manifest = Manifest(size, digest, chunk_size, chunks, content_type, generation)
+        # The publish: the only write readers can see. A lost race is a KVConflictError.
+        version = current.version if current is not None else None
+        client.kv.cas(key, manifest.to_json(), version=version, idx=0, **caps, **scope)
+    except BaseException:
+        _quietly(lambda: client.kv.delete(chunk_key, **scope), "drop unpublished generation")
+        raise
+    _cleanup_previous(client, key, current, scope)
+    return manifest_info(key, manifest)
+
+
+def _cleanup_previous(
+    client: TerrateamClient, key: str, previous: Any, scope: dict[str, Any]
+) -> None:
+    """Delete what the replaced artifact left behind (best effort: the publish already won)."""
+    if previous is None:
+        return
+    if is_manifest(previous.data):
+        try:
+            old = Manifest.from_json(previous.data, key=key).generation
+        except ArtifactError:
+            return
+        _quietly(lambda: client.kv.delete(generation_key(key, old), **scope), "drop old chunks")
+    elif is_chunk(previous.data):
+        # A ttm-layout key: chunks 1..n still sit next to the new manifest at idx 0.
+        def drop_tail() -> None:
+            count = client.kv.count(key, committed=False, **scope)
+            for idx in range(1, (count.max_idx or 0) + 1):
+                client.kv.delete(key, idx=idx, **scope)
+
+        _quietly(drop_tail, "drop old ttm chunks")
+
+
+def _quietly(action: Callable[[], object], what: str) -> None:
+    try:
+        action()
+    except TerrateamError as exc:
+        logger.warning("artifact cleanup failed (%s): %s", what, type(exc).__name__)
+
+
+def get_artifact(
+    client: TerrateamClient,
+    key: str,
+    dest: ArtifactDest,
+    *,
+    progress: Progress | None = None,
+    committed: bool = True,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    installation_id: int | str | None = None,
+    vcs: str | None = None,
+) -> ArtifactInfo:
+    """Download the artifact at ``key`` into ``dest`` (a path, replaced atomically, or a file).
+
+    Reads both layouts: a manifest at idx 0 (generation layout) or ttm chunks from idx 0 until
+    the first missing idx. ``dest`` is only written once every check passed.
+
+    Raises:
+        KVNotFoundError: Nothing at ``key`` (ttm would write an empty file instead).
+        ChecksumMismatchError: A chunk, the size or the SHA-256 does not match.
+        ArtifactError: ``key`` holds something else, or the artifact is incomplete.
+    """
+    _check_args(None, "generation", concurrency)
+    sink = Sink(dest)
+    try:
+        result = read(
+            client,
+            key,
+            sink.file.write,
+            sink.reset,
+            committed,
+            concurrency,
+            progress,
+            {"installation_id": installation_id, "vcs": vcs},
+        )
+        sink.commit()
+    except BaseException:
+        sink.abort()
+        raise
+    return result
+
+
+def artifact_info(
+    client: TerrateamClient,
+    key: str,
+    *,
+    committed: bool = True,
+    installation_id: int | str | None = None,
+    vcs: str | None = None,
+) -> ArtifactInfo:
+    """Describe the artifact at ``key`` (a ttm-layout key is read through to measure it)."""
+    scope: dict[str, Any] = {"installation_id": installation_id, "vcs": vcs}
+    first = client.kv.get(key, idx=0, committed=committed, **scope)
+    if is_manifest(first.data):
+        return manifest_info(key, Manifest.from_json(first.data, key=key))
+    return read(
+        client,
+        key,
+        lambda _b: None,
+        lambda: None,
+        committed,
+        DEFAULT_CONCURRENCY,
+        None,
+        scope,
+        first=first,
+    )
+
+
+def delete_artifact(
+    client: TerrateamClient,
+    key: str,
+    *,
+    installation_id: int | str | None = None,
+    vcs: str | None = None,
+) -> bool:
+    """Delete the artifact at ``key`` (pointer first, then its chunks); ``False`` if absent."""
+    scope: dict[str, Any] = {"installation_id": installation_id, "vcs": vcs}
+    first = client.kv.get_or_none(key, idx=0, committed=False, **scope)
+    deleted = bool(client.kv.delete(key, **scope))
+    if first is not None and is_manifest(first.data):
+        try:
+            generation = Manifest.from_json(first.data, key=key).generation
+        except ArtifactError:
+            return deleted
+        deleted = bool(client.kv.delete(generation_key(key, generation), **scope)) or deleted
+    return deleted

@@ -1,0 +1,236 @@
+"""Chunk transfers for the sync artifact functions: bounded thread pools, ordered reads.
+
+Split from ``_artifacts.py`` to keep modules small; nothing here is public.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from terrateam_core._artifacts_format import (
+    MAX_CHUNKS,
+    Layout,
+    Manifest,
+    decode_chunk,
+    encode_chunk,
+    generation_key,
+    is_chunk,
+    is_manifest,
+    iter_source_chunks,
+)
+from terrateam_core.errors import ArtifactError, ChecksumMismatchError
+
+if TYPE_CHECKING:
+    from terrateam_core._client import TerrateamClient
+    from terrateam_core.models import ArtifactInfo
+
+__all__ = ["Progress", "info", "manifest_info", "read", "upload_chunks"]
+
+MAX_RESTARTS = 10  # a reader restarts when the artifact is replaced under it
+Progress = Callable[[int, "int | None"], None]
+
+
+def info(key: str, layout: Layout, **fields: Any) -> ArtifactInfo:
+    """Build the ``ArtifactInfo`` model (imported lazily: models cost start-up time)."""
+    from terrateam_core.models import ArtifactInfo
+
+    return ArtifactInfo(key=key, layout=layout, **fields)
+
+
+def manifest_info(key: str, m: Manifest) -> ArtifactInfo:
+    """Describe a generation-layout artifact from its manifest."""
+    return info(
+        key,
+        "generation",
+        size=m.size,
+        sha256=m.sha256,
+        chunk_size=m.chunk_size,
+        chunks=m.chunks,
+        content_type=m.content_type,
+        generation=m.generation,
+    )
+
+
+def upload_chunks(
+    client: TerrateamClient,
+    chunk_key: str,
+    stream: Any,
+    chunk_size: int,
+    committed: bool,
+    caps: dict[str, Any],
+    scope: dict[str, Any],
+    concurrency: int,
+    progress: Progress | None,
+    total: int | None,
+) -> tuple[int, str, int]:
+    """Insert the chunks at idx 0..n-1 of ``chunk_key``; return (size, sha256, chunk count)."""
+    hasher = hashlib.sha256()
+    size = done = count = 0
+    inflight: deque[tuple[Future[Any], int]] = deque()
+    with ThreadPoolExecutor(concurrency, thread_name_prefix="artifact-put") as pool:
+        try:
+            for idx, raw in enumerate(iter_source_chunks(stream, chunk_size)):
+                if idx >= MAX_CHUNKS:
+                    raise ArtifactError(f"artifact needs more than {MAX_CHUNKS} chunks")
+                hasher.update(raw)
+                size += len(raw)
+                count += 1
+                record = encode_chunk(raw)
+                fut = pool.submit(
+                    client.kv.cas, chunk_key, record, idx=idx, committed=committed, **caps, **scope
+                )
+                inflight.append((fut, len(raw)))
+                while len(inflight) >= concurrency or (inflight and inflight[0][0].done()):
+                    first, n = inflight.popleft()
+                    first.result()
+                    done += n
+                    if progress is not None:
+                        progress(done, total)
+            while inflight:
+                first, n = inflight.popleft()
+                first.result()
+                done += n
+                if progress is not None:
+                    progress(done, total)
+        except BaseException:
+            # No write may land after the caller's cleanup: cancel queued, wait for running.
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    return size, hasher.hexdigest(), count
+
+
+def read(
+    client: TerrateamClient,
+    key: str,
+    write: Callable[[bytes], object],
+    reset: Callable[[], None],
+    committed: bool,
+    concurrency: int,
+    progress: Progress | None,
+    scope: dict[str, Any],
+    *,
+    first: Any = None,
+) -> ArtifactInfo:
+    for _ in range(MAX_RESTARTS):
+        if first is None:
+            first = client.kv.get(key, idx=0, committed=committed, **scope)
+        if is_chunk(first.data):
+            return _read_ttm(client, key, first, write, committed, concurrency, progress, scope)
+        if not is_manifest(first.data):
+            raise ArtifactError(f"{key!r} holds neither an artifact manifest nor ttm chunks")
+        m = Manifest.from_json(first.data, key=key)
+        if _read_generation(client, key, m, write, concurrency, progress, scope):
+            return manifest_info(key, m)
+        # A chunk vanished: a writer replaced the artifact (and dropped these chunks) meanwhile.
+        reset()
+        first = client.kv.get(key, idx=0, committed=committed, **scope)
+        if is_manifest(first.data) and first.data.get("generation") == m.generation:
+            raise ArtifactError(f"artifact {key!r} is incomplete: a chunk is missing")
+    raise ArtifactError(f"artifact {key!r} kept changing while it was read")
+
+
+def _ordered_gets(
+    pool: ThreadPoolExecutor,
+    client: TerrateamClient,
+    key: str,
+    start: int,
+    stop: int,
+    committed: bool,
+    concurrency: int,
+    scope: dict[str, Any],
+) -> Any:
+    """Yield the records at idx start..stop-1 in order (``None`` when missing), ``concurrency`` in
+    flight; the caller stops iterating at the first ``None`` when it reads until a gap."""
+    pending: deque[Future[Any]] = deque()
+    nxt = start
+    while True:
+        while nxt < stop and len(pending) < concurrency:
+            pending.append(
+                pool.submit(client.kv.get_or_none, key, idx=nxt, committed=committed, **scope)
+            )
+            nxt += 1
+        if not pending:
+            return
+        yield pending.popleft().result()
+
+
+def _read_generation(
+    client: TerrateamClient,
+    key: str,
+    m: Manifest,
+    write: Callable[[bytes], object],
+    concurrency: int,
+    progress: Progress | None,
+    scope: dict[str, Any],
+) -> bool:
+    chunk_key = generation_key(key, m.generation)
+    hasher = hashlib.sha256()
+    size = 0
+    with ThreadPoolExecutor(concurrency, thread_name_prefix="artifact-get") as pool:
+        try:
+            records = _ordered_gets(pool, client, chunk_key, 0, m.chunks, True, concurrency, scope)
+            for idx, record in enumerate(records):
+                if record is None:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    return False
+                raw = decode_chunk(record.data, key=chunk_key, idx=idx)
+                hasher.update(raw)
+                size += len(raw)
+                write(raw)
+                if progress is not None:
+                    progress(size, m.size)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    if size != m.size or hasher.hexdigest() != m.sha256:
+        raise ChecksumMismatchError(f"artifact {key!r}: size or sha256 does not match its manifest")
+    return True
+
+
+def _read_ttm(
+    client: TerrateamClient,
+    key: str,
+    first: Any,
+    write: Callable[[bytes], object],
+    committed: bool,
+    concurrency: int,
+    progress: Progress | None,
+    scope: dict[str, Any],
+) -> ArtifactInfo:
+    raw = decode_chunk(first.data, key=key, idx=0)
+    hasher = hashlib.sha256(raw)
+    size, chunks, chunk_size = len(raw), 1, len(raw)
+    write(raw)
+    if progress is not None:
+        progress(size, None)
+    with ThreadPoolExecutor(concurrency, thread_name_prefix="artifact-get") as pool:
+        try:
+            records = _ordered_gets(pool, client, key, 1, MAX_CHUNKS, committed, concurrency, scope)
+            for idx, record in enumerate(records, start=1):
+                if record is None:  # ttm's end of file: the first missing idx
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    break
+                raw = decode_chunk(record.data, key=key, idx=idx)
+                hasher.update(raw)
+                size += len(raw)
+                chunks += 1
+                write(raw)
+                if progress is not None:
+                    progress(size, None)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    return info(
+        key,
+        "ttm",
+        size=size,
+        sha256=hasher.hexdigest(),
+        chunk_size=chunk_size,
+        chunks=chunks,
+        content_type=None,
+        generation=None,
+    )

@@ -1,0 +1,211 @@
+"""Options and helpers shared by the ``terrateam kv`` commands (ttm-cli.md §1.2-§1.3).
+
+Every ``ttm kv`` leaf option is accepted after the subcommand, as ttm takes them
+(``--api-base``, ``--vcs``, ``-i``, ``-v``/``-q``/``--verbosity``/``--loggers``), and overrides
+the root group's ``--base-url``/``--vcs``/``--installation-id``.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from datetime import UTC
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from terrateam_core.cli._common import client_from_ctx, state_from_ctx
+
+if TYPE_CHECKING:
+    from terrateam_core import TerrateamClient
+
+__all__ = [
+    "ApiBaseOpt",
+    "DraftOpt",
+    "FileOpt",
+    "IdxOpt",
+    "InstallationOpt",
+    "JsonOpt",
+    "LoggersOpt",
+    "OutputKind",
+    "QuietOpt",
+    "ReadCapOpt",
+    "SelectOpt",
+    "VcsOpt",
+    "VerboseOpt",
+    "VerbosityOpt",
+    "WriteCapOpt",
+    "kv_client",
+    "parse_caps",
+    "print_json",
+    "read_value",
+    "record_json",
+]
+
+
+class OutputKind(enum.StrEnum):
+    """``-o data|record`` (ttm): the stored value, or the whole record."""
+
+    data = "data"
+    record = "record"
+
+
+ApiBaseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--api-base",
+        "--base-url",
+        help="Server root without /api (as ttm) [env: TERRATEAM_BASE_URL].",
+        show_default=False,
+    ),
+]
+VcsOpt = Annotated[str | None, typer.Option("--vcs", help="github or gitlab [env: TERRATEAM_VCS].")]
+InstallationOpt = Annotated[
+    str | None,
+    typer.Option(
+        "-i",
+        "--installation-id",
+        help="Installation id [env: TERRATEAM_INSTALLATION_ID].",
+        show_default=False,
+    ),
+]
+VerboseOpt = Annotated[
+    int, typer.Option("-v", "--verbose", count=True, help="Log requests on stderr (-vv: debug).")
+]
+QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="No logging at all.")]
+VerbosityOpt = Annotated[
+    str | None,
+    typer.Option("--verbosity", help="quiet, error, warning, info or debug.", show_default=False),
+]
+LoggersOpt = Annotated[
+    str | None,
+    typer.Option("--loggers", help="Accepted for ttm compatibility (ignored).", show_default=False),
+]
+DraftOpt = Annotated[
+    bool,
+    typer.Option("-d", "--draft", help="Readers: include uncommitted rows. Writers: uncommitted."),
+]
+IdxOpt = Annotated[int | None, typer.Option("--idx", help="Slot index.", show_default=False)]
+SelectOpt = Annotated[
+    list[str] | None,
+    typer.Option("-s", "--select", help="Project NAME=PATH (repeatable).", show_default=False),
+]
+ReadCapOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--read-cap", help="Capability a reader needs: name or JSON object.", show_default=False
+    ),
+]
+WriteCapOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--write-cap", help="Capability a writer needs: name or JSON object.", show_default=False
+    ),
+]
+JsonOpt = Annotated[
+    str | None,
+    typer.Option("--json", help="The value as JSON text (instead of stdin).", show_default=False),
+]
+FileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--file",
+        help="Read the JSON value from a file.",
+        exists=True,
+        dir_okay=False,
+        show_default=False,
+    ),
+]
+
+_LEVELS = {"quiet": None, "error": 40, "warning": 30, "info": 20, "debug": 10}
+
+
+def kv_client(
+    ctx: typer.Context,
+    api_base: str | None,
+    vcs: str | None,
+    installation_id: str | None,
+    *,
+    verbose: int = 0,
+    quiet: bool = False,
+    verbosity: str | None = None,
+) -> TerrateamClient:
+    """Build the client from the leaf options (over the global ones) and set up logging."""
+    if vcs is not None and vcs not in ("github", "gitlab"):
+        raise typer.BadParameter("must be github or gitlab", param_hint="--vcs")
+    if verbosity is not None and verbosity not in _LEVELS:
+        raise typer.BadParameter(f"must be one of {', '.join(_LEVELS)}", param_hint="--verbosity")
+    level = _LEVELS.get(verbosity) if verbosity else None
+    if verbose and not quiet:
+        level = 20 if verbose == 1 else 10
+    # --debug on the root already attached the redacting handler.
+    if level is not None and level <= 20 and not state_from_ctx(ctx).debug:
+        from terrateam_core import set_debug_logging
+
+        set_debug_logging(level)
+    return client_from_ctx(
+        ctx,
+        base_url=api_base.rstrip("/") if api_base else None,
+        vcs=vcs,
+        installation_id=installation_id,
+    )
+
+
+def parse_caps(values: list[str] | None) -> list[Any] | None:
+    """Parse ``--read-cap``/``--write-cap`` values (bare names or JSON objects, as ttm)."""
+    if not values:
+        return None  # ttm never sends an empty list
+    from terrateam_core.models import parse_capability
+
+    caps: list[Any] = []
+    for value in values:
+        try:
+            caps.append(parse_capability(value))
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--read-cap/--write-cap") from None
+    return caps
+
+
+def read_value(json_text: str | None, file: Path | None) -> Any:
+    """The value for set/cas: ``--json``, ``--file``, or all of stdin (ttm's way)."""
+    if json_text is not None and file is not None:
+        raise typer.BadParameter("give --json or --file, not both")
+    if json_text is not None:
+        text = json_text
+    elif file is not None:
+        text = file.read_text(encoding="utf-8")
+    else:
+        text = sys.stdin.read()
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        # ttm's message, on stderr; then the usage exit code.
+        sys.stderr.write(f"Error parsing data: {exc}\n")
+        raise typer.Exit(1) from None
+
+
+def print_json(value: Any) -> None:
+    """Print one JSON value, pretty, on stdout (kv output is always JSON)."""
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def record_json(record: Any, *, data: Any = ...) -> dict[str, Any]:
+    """A record in ttm's field order; ``data`` replaces the server's ``null`` after set/cas."""
+    dumped = record.model_dump(mode="json")
+    created = record.created_at
+    if created is not None:
+        created = created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "committed": record.committed,
+        "created_at": created,
+        "data": dumped.get("data") if data is ... else data,
+        "idx": record.idx,
+        "key": record.key,
+        "size": record.size,
+        "version": record.version,
+        "read_caps": dumped.get("read_caps"),
+        "write_caps": dumped.get("write_caps"),
+    }
