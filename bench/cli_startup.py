@@ -1,0 +1,147 @@
+"""Benchmark: start-up cost of the `terrateam` CLI (figures, not a test).
+
+Measures, in one run and on one machine, the median wall time of:
+
+* ``python -c pass`` (the bare interpreter: the baseline),
+* ``terrateam --version`` and ``terrateam --help`` (the light path),
+* ``terrateam kv get KEY`` against a local emulator started in a subprocess
+  (SQLite file, demo seed), i.e. start-up + one token refresh + one GET,
+
+and prints each as a ratio to the baseline (goal: ``kv get`` <= 3x bare start-up).
+Usage: ``.venv/bin/python bench/cli_startup.py [--runs N] [--json PATH]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+
+def _time_runs(argv: Sequence[str], runs: int, env: dict[str, str]) -> list[float]:
+    # One warm-up run so the page cache and .pyc files are hot for every command alike.
+    subprocess.run(argv, env=env, capture_output=True, check=True)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.run(argv, env=env, capture_output=True, check=False)
+        times.append(time.perf_counter() - start)
+        if proc.returncode != 0:
+            raise SystemExit(f"{argv} failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
+    return times
+
+
+def _start_emulator(work: Path) -> tuple[subprocess.Popen[bytes], str, str]:
+    port_file, key_file = work / "port", work / "key"
+    proc = subprocess.Popen(
+        [
+            str(BIN / "terrateam-emulator"),
+            "serve",
+            "--seed",
+            "demo",
+            "--port",
+            "0",
+            "--port-file",
+            str(port_file),
+            "--api-key-file",
+            str(key_file),
+            "--db",
+            f"sqlite:///{work / 'bench.db'}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if port_file.exists() and key_file.exists() and port_file.read_text().strip():
+            break
+        if proc.poll() is not None:
+            raise SystemExit("emulator exited early")
+        time.sleep(0.05)
+    text = port_file.read_text().strip()
+    url = text if text.startswith("http") else f"http://127.0.0.1:{text}"
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=1) as resp:
+                if resp.status == 200:
+                    return proc, url, key_file.read_text().strip()
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise SystemExit("emulator did not become healthy")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--json", type=Path, default=None, help="also write results here")
+    args = parser.parse_args(argv)
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TERRATEAM_", "TTM_"))}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        env["TERRATEAM_CONFIG_FILE"] = str(work / "config.toml")
+        emulator, url, api_key = _start_emulator(work)
+        try:
+            from terrateam_core import TerrateamClient
+
+            with TerrateamClient(api_key, base_url=url, installation_id=12345) as client:
+                client.kv.set("bench/startup", {"hello": "world", "n": 42})
+            kv_env = dict(env, TERRATEAM_BASE_URL=url, TERRATEAM_API_KEY=api_key)
+            terrateam = str(BIN / "terrateam")
+            cases = {
+                "python -c pass": ([sys.executable, "-c", "pass"], env),
+                "terrateam --version": ([terrateam, "--version"], env),
+                "terrateam --help": ([terrateam, "--help"], env),
+                "terrateam kv get KEY": (
+                    [
+                        terrateam,
+                        "kv",
+                        "get",
+                        "--vcs",
+                        "github",
+                        "-i",
+                        "12345",
+                        "--api-base",
+                        url,
+                        "bench/startup",
+                    ],
+                    kv_env,
+                ),
+            }
+            results = {
+                name: statistics.median(_time_runs(cmd, args.runs, case_env))
+                for name, (cmd, case_env) in cases.items()
+            }
+        finally:
+            emulator.terminate()
+            emulator.wait(timeout=10)
+
+    base = results["python -c pass"]
+    print(f"CLI start-up, median of {args.runs} runs (same machine, same run)")
+    print(f"{'command':<24} {'median ms':>10} {'x bare python':>14}")
+    for name, value in results.items():
+        print(f"{name:<24} {value * 1000:>10.1f} {value / base:>14.2f}")
+    goal = results["terrateam kv get KEY"] / base
+    print(
+        f"goal: kv get <= 3.00x bare start-up -> {goal:.2f}x ({'met' if goal <= 3 else 'NOT met'})"
+    )
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"runs": args.runs, "median_seconds": results}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
