@@ -1,0 +1,181 @@
+"""``AsyncTerrateamClient``: the asynchronous twin (bound to the event loop it is used on)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import Any, TypeVar
+
+import anyio
+import httpx
+
+from terrateam_core._base import Call, finish
+from terrateam_core._client_base import BaseClient, raw_call
+from terrateam_core._retry import RetryPolicy
+from terrateam_core.errors import APIStatusError
+from terrateam_core.models import WhoAmI
+from terrateam_core.resources import _calls
+from terrateam_core.resources.kv import AsyncKV
+from terrateam_core.resources.reads import (
+    AsyncAccessTokens,
+    AsyncDirspaces,
+    AsyncInstallations,
+    AsyncPullRequests,
+    AsyncRepos,
+    AsyncServer,
+    AsyncStacks,
+    AsyncTasks,
+    AsyncWorkManifests,
+)
+
+__all__ = ["AsyncTerrateamClient"]
+
+T = TypeVar("T")
+
+
+class AsyncTerrateamClient(BaseClient):
+    """Asynchronous Terrateam client, same surface as :class:`TerrateamClient` (``await``).
+
+    Credentials and defaults come from the arguments, then ``TERRATEAM_*`` (and ``TTM_API_KEY``),
+    then the profile file; see :func:`terrateam_core.config.load_settings`. Reuse one client:
+    it pools connections and caches the 60 s access token. Use it on one event loop only.
+
+    Args:
+        api_key: an API key, exchanged for access tokens automatically.
+        access_token: a ready bearer token (access token or a run's work-manifest token).
+        base_url: default ``https://app.terrateam.io``.
+        vcs: default ``github``; every call may override it.
+        installation_id: default installation of installation-scoped calls.
+        profile: profile name in the config file.
+        timeout: per-request timeout in seconds (``None``: none).
+        max_retries: retries after the first attempt (3 → 4 attempts, like ``ttm``).
+        total_timeout: deadline in seconds for one call, retries included.
+        http_client: an ``httpx.AsyncClient`` to use (never closed by us).
+        transport: an httpx transport for the client we create (tests, proxies).
+        user_agent_extra: tokens appended to the User-Agent (``"terrateam-cli/0.1"``).
+        verify: TLS verification: bool or a CA bundle path.
+        retry_policy: backoff settings, injectable sleep and random (tests).
+        log_kv_data: include KV data in DEBUG logs (off by default).
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        access_token: str | None = None,
+        base_url: str | None = None,
+        vcs: str | None = None,
+        installation_id: int | str | None = None,
+        profile: str | None = None,
+        timeout: float | None = 30.0,
+        max_retries: int = 3,
+        total_timeout: float | None = 120.0,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        user_agent_extra: Iterable[str] = (),
+        verify: bool | str = True,
+        retry_policy: RetryPolicy | None = None,
+        log_kv_data: bool = False,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(
+            api_key,
+            access_token=access_token,
+            base_url=base_url,
+            vcs=vcs,
+            installation_id=installation_id,
+            profile=profile,
+            timeout=timeout,
+            max_retries=max_retries,
+            total_timeout=total_timeout,
+            user_agent_extra=user_agent_extra,
+            retry_policy=retry_policy,
+            log_kv_data=log_kv_data,
+            monotonic=monotonic,
+        )
+        self._owns_http = http_client is None
+        self._http: httpx.AsyncClient = http_client or httpx.AsyncClient(
+            transport=transport, verify=verify, timeout=timeout, follow_redirects=False
+        )
+        self.kv = AsyncKV(self)
+        self.access_tokens = AsyncAccessTokens(self)
+        self.installations = AsyncInstallations(self)
+        self.repos = AsyncRepos(self)
+        self.pull_requests = AsyncPullRequests(self)
+        self.work_manifests = AsyncWorkManifests(self)
+        self.dirspaces = AsyncDirspaces(self)
+        self.stacks = AsyncStacks(self)
+        self.tasks = AsyncTasks(self)
+        self.server = AsyncServer(self)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        """Close the connection pool (not an injected ``http_client``)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncTerrateamClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # -- top-level calls ----------------------------------------------------------------------
+
+    async def whoami(self) -> WhoAmI:
+        """The calling user (``GET /api/v1/whoami``)."""
+        return await self._execute(_calls.whoami())
+
+    async def get_access_token(self) -> str:
+        """Return a valid access token (cached, refreshed when needed).
+
+        With ``access_token=`` (or a run token) that token is returned as is.
+        """
+        call: Call[Any] = Call("POST", "/api/v1/access-token/refresh", lambda r: r)
+        deadline = self._deadline()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._auth.async_get_token(lambda r: self._http.send(r, auth=None))
+            except (httpx.TransportError, APIStatusError) as exc:
+                await self._sleep(self._after_exception(call, exc, attempt, deadline))
+
+    async def request(
+        self, method: str, path: str, *, params: Any = None, json: Any = None
+    ) -> httpx.Response:
+        """Send any request under the base URL with auth and retries; any status is returned."""
+        return await self._execute(raw_call(method, path, params=params, json=json))
+
+    # -- the send loop ------------------------------------------------------------------------
+
+    async def _sleep(self, seconds: float) -> None:
+        if self._policy.async_sleep is not None:
+            await self._policy.async_sleep(seconds)  # type: ignore[misc]
+        else:
+            await anyio.sleep(seconds)
+
+    async def _execute(self, call: Call[T]) -> T:
+        deadline = self._deadline()
+        attempt = 0
+        while True:
+            attempt += 1
+            request = self._build(call, self._remaining(deadline, call))
+            started = time.perf_counter()
+            try:
+                response = await self._http.send(request, auth=self._auth)
+            except (httpx.TransportError, APIStatusError) as exc:
+                await self._sleep(self._after_exception(call, exc, attempt, deadline))
+                continue
+            delay = self._after_response(call, response, attempt, started, deadline)
+            if delay is None:
+                return finish(call, response)
+            await response.aclose()
+            await self._sleep(delay)

@@ -1,0 +1,193 @@
+"""The I/O-free core shared by both clients: calls, URLs, response → model or error.
+
+A :class:`Call` describes one API operation completely (method, path, query, body, whether it
+may be repeated, which statuses mean success, how to parse, per-operation error overrides).
+The sync and async clients only send it, loop for retries, and sleep.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from terrateam_core._logging import redact_text
+from terrateam_core._version import __version__
+from terrateam_core.errors import (
+    APIStatusError,
+    RateLimitError,
+    ResponseValidationError,
+    status_error_class,
+)
+
+__all__ = [
+    "SMALLINT_MAX",
+    "SMALLINT_MIN",
+    "Call",
+    "Query",
+    "build_url",
+    "check_smallint",
+    "error_from_response",
+    "finish",
+    "json_body",
+    "model_parser",
+    "quote_segment",
+    "user_agent",
+]
+
+T = TypeVar("T")
+Query = Sequence[tuple[str, str]]
+
+SMALLINT_MIN = -32768
+SMALLINT_MAX = 32767
+
+
+def check_smallint(name: str, value: int | None) -> None:
+    """Reject values the server would silently wrap to 16 bits (behaviour doc §4.9)."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if not SMALLINT_MIN <= value <= SMALLINT_MAX:
+        raise ValueError(f"{name} must be within {SMALLINT_MIN}..{SMALLINT_MAX}, got {value}")
+
+
+def quote_segment(value: str | int) -> str:
+    """Percent-encode one path segment, ``/`` included (as ``%2F``)."""
+    return quote(str(value), safe="")
+
+
+def _quote_query(value: str) -> str:
+    # The server splits values on literal commas and turns '+' into a space (ocaml-uri), so
+    # everything but unreserved characters is encoded.
+    return quote(value, safe="-._~:")
+
+
+def build_url(base_url: str, path: str, params: Query | None = None) -> str:
+    """Join our base URL, an already-quoted path, and query pairs encoded for Terrateam."""
+    url = base_url.rstrip("/") + path
+    if params:
+        url += "?" + "&".join(f"{_quote_query(k)}={_quote_query(v)}" for k, v in params)
+    return url
+
+
+def json_body(value: Any) -> bytes:
+    """Serialise a request body compactly (sent with exactly ``application/json``)."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json", exclude_unset=True)
+    return json.dumps(value, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def user_agent(extra: Iterable[str] = ()) -> str:
+    """``terrateam-toolkit/<ver> (python <x.y>; httpx <ver>)`` plus adapter tokens."""
+    py = ".".join(platform.python_version_tuple()[:2])
+    base = f"terrateam-toolkit/{__version__} (python {py}; httpx {httpx.__version__})"
+    return " ".join([base, *extra])
+
+
+@dataclass(frozen=True)
+class Call(Generic[T]):
+    """One API operation, ready to send (no I/O here)."""
+
+    method: str
+    path: str
+    parse: Callable[[httpx.Response], T]
+    params: Query | None = None
+    body: bytes | None = None
+    idempotent: bool = True
+    ok: frozenset[int] = frozenset({200})
+    overrides: dict[int, type[APIStatusError]] = field(default_factory=dict)
+    #: Map a status to a value instead of an error (e.g. kv.size: 500 → 0).
+    on_status: dict[int, Callable[[httpx.Response], T]] = field(default_factory=dict)
+
+    def headers(self) -> dict[str, str]:
+        """Per-call headers: exactly ``application/json`` when there is a body."""
+        return {"Content-Type": "application/json"} if self.body is not None else {}
+
+
+def _excerpt(response: httpx.Response) -> str:
+    try:
+        text = response.text
+    except (UnicodeDecodeError, httpx.ResponseNotRead):
+        return ""
+    return redact_text(text.strip())[:500]
+
+
+def error_from_response(
+    call: Call[Any] | None, response: httpx.Response, *, method: str, path: str
+) -> APIStatusError:
+    """Build the error for a non-success response (per-operation overrides first)."""
+    status = response.status_code
+    cls = (call.overrides.get(status) if call else None) or status_error_class(status)
+    excerpt = _excerpt(response)
+    if issubclass(cls, RateLimitError):
+        from terrateam_core._retry import parse_retry_after
+
+        return cls(
+            status_code=status,
+            method=method,
+            path=path,
+            body_excerpt=excerpt,
+            retry_after=parse_retry_after(response.headers.get("retry-after")),
+        )
+    return cls(status_code=status, method=method, path=path, body_excerpt=excerpt)
+
+
+def finish(call: Call[T], response: httpx.Response) -> T:
+    """Return the parsed result of a final response, or raise its error."""
+    status = response.status_code
+    if status in call.ok:
+        return call.parse(response)
+    if status in call.on_status:
+        return call.on_status[status](response)
+    raise error_from_response(call, response, method=call.method, path=call.path)
+
+
+def _parse_json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except (ValueError, UnicodeDecodeError):
+        raise ResponseValidationError(
+            f"response to {response.request.method} {response.url.path} is not JSON",
+            method=response.request.method,
+            path=response.url.path,
+            body_excerpt=_excerpt(response),
+        ) from None
+
+
+def model_parser(
+    tp: Any, *, key: str | None = None, default: Any = ...
+) -> Callable[[httpx.Response], Any]:
+    """Return a parser validating the JSON body (or ``body[key]``) into type ``tp``."""
+    adapter: TypeAdapter[Any] = TypeAdapter(tp)
+
+    def parse(response: httpx.Response) -> Any:
+        doc = _parse_json(response)
+        if key is not None:
+            if not isinstance(doc, dict) or (key not in doc and default is ...):
+                raise ResponseValidationError(
+                    f"response to {response.request.method} {response.url.path} "
+                    f"has no {key!r} field",
+                    method=response.request.method,
+                    path=response.url.path,
+                    body_excerpt=_excerpt(response),
+                )
+            doc = doc.get(key, default)
+        try:
+            return adapter.validate_python(doc)
+        except ValidationError as exc:
+            raise ResponseValidationError(
+                f"response to {response.request.method} {response.url.path} does not match "
+                f"the expected shape: {exc.error_count()} error(s)",
+                method=response.request.method,
+                path=response.url.path,
+                body_excerpt=_excerpt(response),
+            ) from None
+
+    return parse

@@ -1,0 +1,294 @@
+"""What both clients share without I/O: settings, auth, request building, retry decisions, logs."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import httpx
+
+from terrateam_core._auth import TerrateamAuth
+from terrateam_core._base import Call, build_url, json_body, quote_segment, user_agent
+from terrateam_core._logging import logger, redact_body
+from terrateam_core._retry import RetryPolicy, retry_delay_for_exception, retry_delay_for_status
+from terrateam_core.config import ClientSettings, load_settings
+from terrateam_core.errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    ConfigurationError,
+)
+
+__all__ = ["BaseClient", "raw_call"]
+
+
+def raw_call(
+    method: str, path: str, *, params: Any = None, json: Any = None
+) -> Call[httpx.Response]:
+    """A call for ``client.request()``: any status is returned, not raised."""
+    method = method.upper()
+    if not path.startswith("/"):
+        raise ValueError("path must start with '/' (it is joined to the client's base URL)")
+    pairs: list[tuple[str, str]] | None = None
+    if params:
+        items = params.items() if isinstance(params, dict) else params
+        pairs = []
+        for k, v in items:
+            values = v if isinstance(v, list | tuple) else [v]
+            pairs.extend(
+                (str(k), str(x).lower() if isinstance(x, bool) else str(x)) for x in values
+            )
+    return Call(
+        method,
+        path,
+        lambda r: r,
+        params=pairs,
+        body=None if json is None else json_body(json),
+        idempotent=method != "POST",
+        ok=frozenset(range(100, 600)),
+    )
+
+
+class BaseClient:
+    """Configuration and the I/O-free parts of sending (shared by both clients)."""
+
+    _http: Any
+
+    def __init__(
+        self,
+        api_key: str | None,
+        *,
+        access_token: str | None,
+        base_url: str | None,
+        vcs: str | None,
+        installation_id: int | str | None,
+        profile: str | None,
+        timeout: float | None,
+        max_retries: int,
+        total_timeout: float | None,
+        user_agent_extra: Iterable[str],
+        retry_policy: RetryPolicy | None,
+        log_kv_data: bool,
+        monotonic: Callable[[], float],
+    ) -> None:
+        if max_retries < 0:
+            raise ValueError("max_retries must be >= 0")
+        self._settings: ClientSettings = load_settings(
+            api_key=api_key,
+            access_token=access_token,
+            base_url=base_url,
+            vcs=vcs,
+            installation_id=installation_id,
+            profile=profile,
+        )
+        self._auth = TerrateamAuth(
+            base_url=self._settings.base_url,
+            api_key=self._settings.api_key,
+            access_token=self._settings.access_token,
+            monotonic=monotonic,
+        )
+        policy = retry_policy or RetryPolicy()
+        if retry_policy is None or policy.max_retries != max_retries:
+            from dataclasses import replace
+
+            policy = replace(policy, max_retries=max_retries)
+        self._policy = policy
+        self._timeout = timeout
+        self._total_timeout = total_timeout
+        self._user_agent = user_agent(user_agent_extra)
+        self._log_kv_data = log_kv_data
+        self._monotonic = monotonic
+
+    # -- public read-only properties ----------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """The server's base URL."""
+        return self._settings.base_url
+
+    @property
+    def vcs(self) -> str:
+        """The default VCS (``github`` or ``gitlab``)."""
+        return self._settings.vcs
+
+    @property
+    def installation_id(self) -> int | None:
+        """The default installation id, if configured."""
+        return self._settings.installation_id
+
+    @property
+    def settings(self) -> ClientSettings:
+        """The resolved settings (secrets redacted in their repr)."""
+        return self._settings
+
+    @property
+    def auth(self) -> TerrateamAuth:
+        """The httpx auth object (exposes ``refresh_count``)."""
+        return self._auth
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, vcs={self.vcs!r}, "
+            f"installation_id={self.installation_id!r})"
+        )
+
+    # -- scoping ------------------------------------------------------------------------------
+
+    def _scope_vcs(self, vcs: str | None) -> str:
+        value = vcs or self._settings.vcs
+        if value not in ("github", "gitlab"):
+            raise ValueError(f"vcs must be github or gitlab, got {value!r}")
+        return value
+
+    def _scope(self, vcs: str | None, installation_id: int | str | None) -> tuple[str, int]:
+        inst = installation_id if installation_id is not None else self._settings.installation_id
+        if inst is None:
+            raise ConfigurationError(
+                "no installation id: pass installation_id=, set TERRATEAM_INSTALLATION_ID, "
+                "or add installation_id to the profile"
+            )
+        try:
+            number = int(str(inst), 10)
+        except ValueError:
+            raise ValueError(f"installation_id must be an integer, got {inst!r}") from None
+        return self._scope_vcs(vcs), number
+
+    # -- sending (no I/O) ---------------------------------------------------------------------
+
+    def _deadline(self) -> float | None:
+        return None if self._total_timeout is None else self._monotonic() + self._total_timeout
+
+    def _remaining(self, deadline: float | None, call: Call[Any]) -> float | None:
+        if deadline is None:
+            return None
+        left = deadline - self._monotonic()
+        if left <= 0:
+            raise APITimeoutError(
+                f"{call.method} {call.path}: total deadline of {self._total_timeout} s exceeded",
+                method=call.method,
+                path=call.path,
+            )
+        return left
+
+    def _build(self, call: Call[Any], remaining: float | None) -> httpx.Request:
+        headers = {"User-Agent": self._user_agent, "Accept": "application/json", **call.headers()}
+        request: httpx.Request = self._http.build_request(
+            call.method,
+            build_url(self._settings.base_url, call.path, call.params),
+            content=call.body,
+            headers=headers,
+        )
+        timeout = self._timeout
+        if remaining is not None and (timeout is None or remaining < timeout):
+            timeout = remaining
+        request.extensions["timeout"] = httpx.Timeout(
+            timeout, connect=None if timeout is None else min(5.0, timeout)
+        ).as_dict()
+        if logger.isEnabledFor(10) and call.body is not None:
+            logger.debug(
+                "%s %s body %s",
+                call.method,
+                call.path,
+                redact_body(call.body, log_kv_data=self._log_kv_data),
+            )
+        return request
+
+    def _after_response(
+        self,
+        call: Call[Any],
+        response: httpx.Response,
+        attempt: int,
+        started: float,
+        deadline: float | None,
+    ) -> float | None:
+        """Log the attempt; return a delay to retry after, or ``None`` to finish."""
+        elapsed = (time.perf_counter() - started) * 1000
+        logger.info(
+            "%s %s -> %d (%.0f ms, attempt %d)",
+            call.method,
+            call.path,
+            response.status_code,
+            elapsed,
+            attempt,
+        )
+        if logger.isEnabledFor(10):
+            logger.debug(
+                "%s %s response %s",
+                call.method,
+                call.path,
+                redact_body(response.content, log_kv_data=self._log_kv_data),
+            )
+        status = response.status_code
+        if status in call.ok or status in call.on_status:
+            return None
+        left = None if deadline is None else deadline - self._monotonic()
+        delay = retry_delay_for_status(
+            status,
+            idempotent=call.idempotent,
+            attempt=attempt,
+            policy=self._policy,
+            retry_after=response.headers.get("retry-after"),
+            remaining=left,
+        )
+        if delay is not None:
+            logger.warning(
+                "%s %s -> %d, retrying in %.2f s (attempt %d)",
+                call.method,
+                call.path,
+                status,
+                delay,
+                attempt,
+            )
+        return delay
+
+    def _after_exception(
+        self, call: Call[Any], exc: Exception, attempt: int, deadline: float | None
+    ) -> float:
+        """Return a delay to retry after a send failure, or raise the mapped error."""
+        left = None if deadline is None else deadline - self._monotonic()
+        if isinstance(exc, APIStatusError):
+            # Raised by the auth flow's refresh: the call itself was never sent.
+            delay = retry_delay_for_status(
+                exc.status_code,
+                idempotent=True,
+                attempt=attempt,
+                policy=self._policy,
+                retry_after=None,
+                remaining=left,
+            )
+            if delay is None:
+                raise exc
+        else:
+            delay = retry_delay_for_exception(
+                exc,
+                idempotent=call.idempotent,
+                attempt=attempt,
+                policy=self._policy,
+                remaining=left,
+            )
+            if delay is None:
+                raise self._map_transport(call, exc) from exc
+        logger.warning(
+            "%s %s failed (%s), retrying in %.2f s (attempt %d)",
+            call.method,
+            call.path,
+            type(exc).__name__,
+            delay,
+            attempt,
+        )
+        return delay
+
+    @staticmethod
+    def _map_transport(call: Call[Any], exc: Exception) -> APIConnectionError:
+        cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
+        return cls(
+            f"{call.method} {call.path}: {type(exc).__name__}: {exc}",
+            method=call.method,
+            path=call.path,
+        )
+
+
+def kv_path(vcs: str, installation_id: int, key: str) -> str:
+    """The get/set path of a KV key (for ``request()`` users)."""
+    return f"/api/v1/{vcs}/kv/{installation_id}/key/{quote_segment(key)}"

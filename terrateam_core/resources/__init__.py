@@ -1,0 +1,7 @@
+"""Resource namespaces of the clients (``client.kv``, ``client.repos``, …)."""
+
+from __future__ import annotations
+
+from terrateam_core.resources.kv import KV, AsyncKV
+
+__all__ = ["KV", "AsyncKV"]

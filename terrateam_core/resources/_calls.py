@@ -1,0 +1,245 @@
+"""Calls (no I/O) for every non-KV endpoint: identity, access tokens, installation reads,
+tasks and server config."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+import httpx
+
+from terrateam_core._base import Call, json_body, model_parser, quote_segment
+from terrateam_core._pagination import Page, next_page_tokens
+from terrateam_core.models import (
+    ApiKey,
+    Dirspace,
+    Installation,
+    PullRequest,
+    Repository,
+    ServerConfig,
+    Stack,
+    StepOutput,
+    Task,
+    WhoAmI,
+    WorkManifest,
+    capabilities_to_json,
+    parse_capability,
+)
+
+__all__ = [
+    "access_token_create",
+    "access_token_delete",
+    "access_token_list",
+    "client_id",
+    "dirspaces_page",
+    "installations",
+    "pull_requests_page",
+    "repos_page",
+    "repos_refresh",
+    "server_config",
+    "stacks",
+    "task",
+    "whoami",
+    "work_manifest_outputs_page",
+    "work_manifests_page",
+]
+
+T = TypeVar("T")
+MAX_PAGE = 100
+
+
+def _page_parser(tp: Any, key: str) -> Any:
+    items = model_parser(list[tp], key=key)
+
+    def parse(response: httpx.Response) -> Page[Any]:
+        return Page(items(response), next_page_tokens(response.headers.get("link")), response)
+
+    return parse
+
+
+def _page_params(
+    tokens: list[str] | None, limit: int | None, extra: Sequence[tuple[str, str]] = ()
+) -> list[tuple[str, str]]:
+    params: list[tuple[str, str]] = [("page", t) for t in tokens or ()]
+    if limit is not None:
+        if not 1 <= limit <= MAX_PAGE:
+            raise ValueError(f"limit (page size) must be within 1..{MAX_PAGE}, got {limit}")
+        params.append(("limit", str(limit)))
+    params.extend(extra)
+    return params
+
+
+def _inst_path(vcs: str, installation_id: int) -> str:
+    return f"/api/v1/{quote_segment(vcs)}/installations/{int(installation_id)}"
+
+
+def whoami() -> Call[WhoAmI]:
+    """``GET /api/v1/whoami``."""
+    return Call("GET", "/api/v1/whoami", model_parser(WhoAmI))
+
+
+def access_token_create(vcs: str, name: str, capabilities: Sequence[Any]) -> Call[str]:
+    """``POST /api/v1/{vcs}/access-token`` → the new key (never retried: it is not idempotent)."""
+    if not isinstance(name, str):
+        raise TypeError("name must be a str")
+    caps = capabilities_to_json([parse_capability(c) for c in capabilities])
+    return Call(
+        "POST",
+        f"/api/v1/{quote_segment(vcs)}/access-token",
+        model_parser(str, key="refresh_token"),
+        body=json_body({"name": name, "capabilities": caps}),
+        idempotent=False,
+    )
+
+
+def access_token_list(vcs: str) -> Call[list[ApiKey]]:
+    """``GET /api/v1/{vcs}/access-token`` (the server returns the first 100 by name)."""
+    return Call(
+        "GET",
+        f"/api/v1/{quote_segment(vcs)}/access-token",
+        model_parser(list[ApiKey], key="results"),
+    )
+
+
+def access_token_delete(vcs: str, key_id: str) -> Call[None]:
+    """``DELETE /api/v1/{vcs}/access-token?id=…`` (200 whether or not it existed)."""
+    return Call(
+        "DELETE",
+        f"/api/v1/{quote_segment(vcs)}/access-token",
+        lambda _r: None,
+        params=[("id", str(key_id))],
+    )
+
+
+def installations(vcs: str) -> Call[list[Installation]]:
+    """The user's installations: GitHub ``/user/github/installations``, GitLab its own route."""
+    path = (
+        "/api/v1/user/github/installations" if vcs == "github" else "/api/v1/gitlab/installations"
+    )
+    return Call("GET", path, model_parser(list[Installation], key="installations"))
+
+
+def repos_page(
+    vcs: str, installation_id: int, tokens: list[str] | None, limit: int | None
+) -> Call[Page[Repository]]:
+    """One page of ``GET …/repos`` (sorted by name)."""
+    return Call(
+        "GET",
+        f"{_inst_path(vcs, installation_id)}/repos",
+        _page_parser(Repository, "repositories"),
+        params=_page_params(tokens, limit),
+    )
+
+
+def repos_refresh(vcs: str, installation_id: int) -> Call[str]:
+    """``POST …/repos/refresh`` → task id (not retried)."""
+    return Call(
+        "POST",
+        f"{_inst_path(vcs, installation_id)}/repos/refresh",
+        model_parser(str, key="id"),
+        idempotent=False,
+    )
+
+
+def pull_requests_page(
+    vcs: str, installation_id: int, tokens: list[str] | None, limit: int | None, pr: int | None
+) -> Call[Page[PullRequest]]:
+    """One page of ``GET …/pull-requests`` (GitHub only on the real server)."""
+    extra = [("pr", str(int(pr)))] if pr is not None else []
+    return Call(
+        "GET",
+        f"{_inst_path(vcs, installation_id)}/pull-requests",
+        _page_parser(PullRequest, "pull_requests"),
+        params=_page_params(tokens, limit, extra),
+    )
+
+
+def _q_params(q: str | None, tz: str | None) -> list[tuple[str, str]]:
+    params: list[tuple[str, str]] = []
+    if q is not None:
+        params.append(("q", q))
+    if tz is not None:
+        params.append(("tz", tz))
+    return params
+
+
+def work_manifests_page(
+    vcs: str,
+    installation_id: int,
+    tokens: list[str] | None,
+    limit: int | None,
+    q: str | None,
+    tz: str | None,
+) -> Call[Page[WorkManifest]]:
+    """One page of ``GET …/work-manifests`` (``q`` filters, ``sort:asc`` inside ``q``)."""
+    return Call(
+        "GET",
+        f"{_inst_path(vcs, installation_id)}/work-manifests",
+        _page_parser(WorkManifest, "work_manifests"),
+        params=_page_params(tokens, limit, _q_params(q, tz)),
+    )
+
+
+def work_manifest_outputs_page(
+    vcs: str,
+    installation_id: int,
+    work_manifest_id: str,
+    tokens: list[str] | None,
+    limit: int | None,
+    q: str | None,
+    lite: bool,
+) -> Call[Page[StepOutput]]:
+    """One page of ``GET …/work-manifests/{id}/outputs``."""
+    extra = _q_params(q, None)
+    if lite:
+        extra.append(("lite", "true"))
+    return Call(
+        "GET",
+        f"{_inst_path(vcs, installation_id)}/work-manifests/"
+        f"{quote_segment(work_manifest_id)}/outputs",
+        _page_parser(StepOutput, "steps"),
+        params=_page_params(tokens, limit, extra),
+    )
+
+
+def dirspaces_page(
+    vcs: str,
+    installation_id: int,
+    tokens: list[str] | None,
+    limit: int | None,
+    q: str | None,
+    tz: str | None,
+) -> Call[Page[Dirspace]]:
+    """One page of ``GET …/dirspaces``."""
+    return Call(
+        "GET",
+        f"{_inst_path(vcs, installation_id)}/dirspaces",
+        _page_parser(Dirspace, "dirspaces"),
+        params=_page_params(tokens, limit, _q_params(q, tz)),
+    )
+
+
+def stacks(
+    vcs: str, installation_id: int, repo_id: int | str, pull_number: int
+) -> Call[list[Stack]]:
+    """``GET …/repos/{repo}/prs/{pr}/stacks``; none stored → 404 (:class:`NotFoundError`)."""
+    return Call(
+        "GET",
+        f"{_inst_path(vcs, installation_id)}/repos/{int(repo_id)}/prs/{int(pull_number)}/stacks",
+        model_parser(list[Stack], key="stacks"),
+    )
+
+
+def task(task_id: str) -> Call[Task]:
+    """``GET /api/v1/tasks/{id}``; unknown or someone else's → 404."""
+    return Call("GET", f"/api/v1/tasks/{quote_segment(task_id)}", model_parser(Task))
+
+
+def server_config() -> Call[ServerConfig]:
+    """``GET /api/v1/server/config`` (no authentication needed)."""
+    return Call("GET", "/api/v1/server/config", model_parser(ServerConfig))
+
+
+def client_id() -> Call[str]:
+    """``GET /api/v1/github/client_id``."""
+    return Call("GET", "/api/v1/github/client_id", model_parser(str, key="client_id"))
