@@ -48,6 +48,9 @@ class Rejection:
 
     status: int
     body: dict[str, str] | None = None
+    # False for upstream's uncaught exceptions (no Content-Type); PostgreSQL errors and 400s
+    # go through the handler's "Ok path" and carry `application/json`.
+    json_type: bool = True
 
 
 @dataclass(frozen=True)
@@ -360,7 +363,7 @@ class _Compiler:
             return _json_obj_pred(spec.column, spec.key, value)
         if kind == "raw" and spec.raw is not None:
             return spec.raw(value)
-        raise _Reject(_SERVER_ERROR)  # `ignore_errors:<v>`: upstream `assert false`
+        raise _Reject(Rejection(500, json_type=False))  # `ignore_errors:<v>`: `assert false`
 
 
 def _json_array_pred(column: str, key: str, value: str) -> Pred:

@@ -130,7 +130,7 @@ def test_compile_query__postgres_failures_are_500(q: str) -> None:
 def test_compile_query__ignore_errors() -> None:
     assert _compile("ignore_errors", tags=OUTPUT_TAGS).matches({"ignore_errors": True})
     assert not _compile("ignore_errors", tags=OUTPUT_TAGS).matches({"ignore_errors": False})
-    assert _reject("ignore_errors:true", tags=OUTPUT_TAGS) == Rejection(500)
+    assert _reject("ignore_errors:true", tags=OUTPUT_TAGS) == Rejection(500, json_type=False)
 
 
 def test_compile_query__output_scope_tags() -> None:

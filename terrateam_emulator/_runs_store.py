@@ -1,0 +1,398 @@
+"""Rows of the §6 list endpoints, read from the database and shaped like upstream's answers.
+
+Each ``*_rows`` function returns dicts carrying the fields the ``q`` tags and the keyset need
+plus ``"body"``: the response object (keys in upstream's alphabetical order, optional fields
+omitted when absent). Every list is already limited to installations the user is a member of
+(upstream filters on ``github_user_installations2`` in SQL, §2.3).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from terrateam_emulator import _db, _db_runs
+
+__all__ = [
+    "STACK_STATE_ORDER",
+    "dirspace_rows",
+    "format_ts",
+    "has_vcs_account",
+    "installation_entries",
+    "is_member",
+    "output_rows",
+    "pull_request_rows",
+    "repo_rows",
+    "roll_up",
+    "stacks_body",
+    "work_manifest_rows",
+]
+
+# Worst first (§6.4): a roll-up reports the first of these present, else no_changes.
+STACK_STATE_ORDER = (
+    "plan_failed",
+    "plan_pending",
+    "apply_failed",
+    "apply_pending",
+    "apply_ready",
+    "apply_success",
+)
+
+
+def format_ts(epoch: float | None) -> str | None:
+    """``to_char(…, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')``: second precision, UTC."""
+    if epoch is None:
+        return None
+    return dt.datetime.fromtimestamp(int(epoch // 1), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _omit_none(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: d[k] for k in sorted(d) if d[k] is not None}
+
+
+def is_member(conn: sa.Connection, user_id: str, vcs: str, installation_id: int) -> bool:
+    """Whether ``user_id`` belongs to the installation (the SQL filter of every list)."""
+    m = _db.memberships
+    row = conn.execute(
+        sa.select(m.c.user_id).where(
+            m.c.user_id == user_id, m.c.vcs == vcs, m.c.installation_id == installation_id
+        )
+    ).first()
+    return row is not None
+
+
+def has_vcs_account(conn: sa.Connection, user_id: str, vcs: str) -> bool:
+    """Whether the user has a linked ``vcs`` account (upstream: a token row)."""
+    a = _db.user_vcs_accounts
+    row = conn.execute(sa.select(a.c.user_id).where(a.c.user_id == user_id, a.c.vcs == vcs)).first()
+    return row is not None
+
+
+def installation_entries(conn: sa.Connection, user_id: str, vcs: str) -> list[dict[str, Any]]:
+    """The user's installations of ``vcs`` as ``installation`` objects (§6.2)."""
+    i, m = _db.installations, _db.memberships
+    rows = conn.execute(
+        sa.select(i)
+        .join(m, sa.and_(m.c.vcs == i.c.vcs, m.c.installation_id == i.c.id))
+        .where(m.c.user_id == user_id, i.c.vcs == vcs)
+        .order_by(i.c.id)
+    ).mappings()
+    out = []
+    for r in rows:
+        if vcs == "gitlab":
+            tier = {"features": {}, "name": "Unknown"}
+            trial = None
+        else:
+            tier = {"features": json.loads(r["tier_features"] or "{}"), "name": r["tier_name"]}
+            trial = format_ts(r["trial_ends_at"])
+        out.append(
+            _omit_none(
+                {
+                    "account_status": r["account_status"],
+                    "created_at": format_ts(r["created_at"]),
+                    "id": str(r["id"]),
+                    "name": r["name"],
+                    "tier": tier,
+                    "trial_ends_at": trial,
+                }
+            )
+        )
+    return out
+
+
+def _unlock_times(conn: sa.Connection, vcs: str) -> dict[tuple[int, int | None], float]:
+    u = _db_runs.unlocks
+    rows = conn.execute(
+        sa.select(u.c.repo_id, u.c.pull_number, sa.func.max(u.c.created_at))
+        .where(u.c.vcs == vcs)
+        .group_by(u.c.repo_id, u.c.pull_number)
+    ).all()
+    return {(r[0], r[1]): r[2] for r in rows}
+
+
+def _reported_state(wm: Mapping[str, Any], unlocks: Mapping[tuple[int, int | None], float]) -> str:
+    """Queued/running runs created before the latest unlock of their repo or PR → aborted."""
+    state = str(wm["state"])
+    if state not in ("queued", "running"):
+        return state
+    latest = [unlocks.get((wm["repo_id"], None)), unlocks.get((wm["repo_id"], wm["pull_number"]))]
+    if any(t is not None and wm["created_at"] < t for t in latest):
+        return "aborted"
+    return state
+
+
+def _kind(wm: Mapping[str, Any], title: str | None) -> Any:
+    if wm["run_kind"] in ("drift", "index"):
+        return wm["run_kind"]
+    return _omit_none({"pull_number": wm["pull_number"], "pull_request_title": title})
+
+
+def _wm_query(vcs: str, installation_id: int) -> sa.Select[Any]:
+    wm, r, pr = _db_runs.work_manifests, _db_runs.repos, _db_runs.pull_requests
+    return (
+        sa.select(wm, r.c.owner, r.c.name.label("repo_name"), pr.c.title)
+        .join(r, sa.and_(r.c.vcs == wm.c.vcs, r.c.id == wm.c.repo_id))
+        .outerjoin(
+            pr,
+            sa.and_(
+                pr.c.vcs == wm.c.vcs,
+                pr.c.repo_id == wm.c.repo_id,
+                pr.c.pull_number == wm.c.pull_number,
+            ),
+        )
+        .where(wm.c.vcs == vcs, wm.c.installation_id == installation_id)
+    )
+
+
+def _dirspaces_by_wm(conn: sa.Connection, ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    d = _db_runs.work_manifest_dirspaces
+    out: dict[str, list[dict[str, Any]]] = {}
+    id_list = list(ids)
+    for chunk_start in range(0, len(id_list), 500):
+        chunk = id_list[chunk_start : chunk_start + 500]
+        rows = conn.execute(
+            sa.select(d).where(d.c.work_manifest_id.in_(chunk)).order_by(d.c.dir, d.c.workspace)
+        ).mappings()
+        for row in rows:
+            out.setdefault(row["work_manifest_id"], []).append(
+                _omit_none(
+                    {"dir": row["dir"], "success": row["success"], "workspace": row["workspace"]}
+                )
+            )
+    return out
+
+
+def _common(wm: Mapping[str, Any], state: str) -> dict[str, Any]:
+    """Fields shared by work-manifest and dirspace rows (filter keys of ``_query``)."""
+    return {
+        "branch": wm["branch"],
+        "created_at": format_ts(wm["created_at"]),
+        "created_ts": float(int(wm["created_at"] // 1)),
+        "environment": wm["environment"],
+        "id": wm["id"],
+        "kind": wm["run_kind"],
+        "pull_number": wm["pull_number"],
+        "repo": wm["repo_name"],
+        "run_type": wm["run_type"],
+        "state": state,
+        "user": wm["username"],
+    }
+
+
+def _body_common(wm: Mapping[str, Any], state: str) -> dict[str, Any]:
+    return {
+        "base_branch": wm["base_branch"],
+        "base_ref": wm["base_ref"],
+        "branch": wm["branch"],
+        "branch_ref": wm["branch_ref"],
+        "completed_at": format_ts(wm["completed_at"]),
+        "created_at": format_ts(wm["created_at"]),
+        "environment": wm["environment"],
+        "id": wm["id"],
+        "kind": _kind(wm, wm["title"]),
+        "owner": wm["owner"],
+        "repo": wm["repo_name"],
+        "run_id": wm["run_id"],
+        "run_type": wm["run_type"],
+        "state": state,
+        "tag_query": wm["tag_query"],
+        "user": wm["username"],
+    }
+
+
+def work_manifest_rows(conn: sa.Connection, vcs: str, installation_id: int) -> list[dict[str, Any]]:
+    """Rows of ``…/work-manifests`` (cursor ``[created_at, id]``)."""
+    wms = list(conn.execute(_wm_query(vcs, installation_id)).mappings())
+    unlocks = _unlock_times(conn, vcs)
+    dirspaces = _dirspaces_by_wm(conn, (w["id"] for w in wms))
+    rows = []
+    for wm in wms:
+        state = _reported_state(wm, unlocks)
+        ds = dirspaces.get(wm["id"], [])
+        body = _body_common(wm, state)
+        body["dirspaces"] = ds
+        body["repo_id"] = str(wm["repo_id"])
+        row = _common(wm, state)
+        row["dirspaces"] = ds
+        row["body"] = _omit_none(body)
+        rows.append(row)
+    return rows
+
+
+def _dirspace_state(wm_state: str, success: bool | None) -> str:
+    """Upstream's CASE, operator-precedence bug included (§9 #24): ``completed and success is
+    null or not success`` also turns a running dirspace with success=false into failure."""
+    if wm_state == "aborted":
+        return "aborted"
+    if (wm_state == "completed" and success is None) or success is False:
+        return "failure"
+    if wm_state == "completed":
+        return "success"
+    return wm_state
+
+
+def dirspace_rows(conn: sa.Connection, vcs: str, installation_id: int) -> list[dict[str, Any]]:
+    """Rows of ``…/dirspaces`` (cursor ``[created_at, dir, workspace, id]``)."""
+    d = _db_runs.work_manifest_dirspaces
+    q = _wm_query(vcs, installation_id).subquery()
+    stmt = sa.select(q, d.c.dir, d.c.workspace, d.c.success).join(d, d.c.work_manifest_id == q.c.id)
+    unlocks = _unlock_times(conn, vcs)
+    rows = []
+    for wm in conn.execute(stmt).mappings():
+        wm_state = _reported_state(wm, unlocks)
+        state = _dirspace_state(wm_state, wm["success"])
+        body = _body_common(wm, state)
+        body["dir"] = wm["dir"]
+        body["workspace"] = wm["workspace"]
+        row = _common(wm, state)
+        row.update(dir=wm["dir"], workspace=wm["workspace"], wm_state=wm_state)
+        row["success"] = wm["success"]
+        row["body"] = _omit_none(body)
+        rows.append(row)
+    return rows
+
+
+def output_rows(
+    conn: sa.Connection, vcs: str, installation_id: int, work_manifest_id: str, lite: bool
+) -> list[dict[str, Any]]:
+    """Rows of ``…/work-manifests/{id}/outputs`` (cursor ``[idx]``); ``lite`` drops payloads."""
+    o, wm = _db_runs.workflow_step_outputs, _db_runs.work_manifests
+    stmt = (
+        sa.select(o)
+        .join(wm, wm.c.id == o.c.work_manifest_id)
+        .where(
+            wm.c.vcs == vcs,
+            wm.c.installation_id == installation_id,
+            o.c.work_manifest_id == work_manifest_id,
+        )
+    )
+    rows = []
+    for out in conn.execute(stmt).mappings():
+        scope = json.loads(out["scope"])
+        payload = None if lite or out["payload"] is None else json.loads(out["payload"])
+        body = {
+            "created_at": format_ts(out["created_at"]),
+            "idx": out["idx"],
+            "ignore_errors": bool(out["ignore_errors"]),
+            "payload": payload,
+            "scope": dict(sorted(scope.items())),
+            "state": out["state"],
+            "step": out["step"],
+        }
+        rows.append(
+            {
+                "idx": out["idx"],
+                "ignore_errors": bool(out["ignore_errors"]),
+                "scope": scope,
+                "state": out["state"],
+                "step": out["step"],
+                "body": _omit_none(body),
+            }
+        )
+    return rows
+
+
+def pull_request_rows(conn: sa.Connection, installation_id: int) -> list[dict[str, Any]]:
+    """Rows of the GitHub ``…/pull-requests`` (cursor ``[pull_number]``)."""
+    pr, r, wm = _db_runs.pull_requests, _db_runs.repos, _db_runs.work_manifests
+    latest = (
+        sa.select(sa.func.max(wm.c.created_at))
+        .where(
+            wm.c.vcs == pr.c.vcs,
+            wm.c.repo_id == pr.c.repo_id,
+            wm.c.pull_number == pr.c.pull_number,
+        )
+        .scalar_subquery()
+    )
+    stmt = (
+        sa.select(pr, r.c.owner, r.c.name.label("repo_name"), latest.label("latest_run"))
+        .join(r, sa.and_(r.c.vcs == pr.c.vcs, r.c.id == pr.c.repo_id))
+        .where(pr.c.vcs == "github", pr.c.installation_id == installation_id)
+    )
+    rows = []
+    for p in conn.execute(stmt).mappings():
+        body = {
+            "base_branch": p["base_branch"],
+            "base_sha": p["base_sha"],
+            "branch": p["branch"],
+            "latest_work_manifest_run_at": format_ts(p["latest_run"]),
+            "merged_at": format_ts(p["merged_at"]),
+            "merged_sha": p["merged_sha"],
+            "name": p["repo_name"],
+            "owner": p["owner"],
+            "pull_number": p["pull_number"],
+            "repository": p["repo_id"],
+            "sha": p["sha"],
+            "state": p["state"],
+            "title": p["title"],
+            "user": p["username"],
+        }
+        rows.append({"pull_number": p["pull_number"], "body": _omit_none(body)})
+    return rows
+
+
+def repo_rows(conn: sa.Connection, vcs: str, installation_id: int) -> list[dict[str, Any]]:
+    """Rows of ``…/repos`` (cursor ``[name]``)."""
+    r = _db_runs.repos
+    stmt = sa.select(r).where(r.c.vcs == vcs, r.c.installation_id == installation_id)
+    rows = []
+    for repo in conn.execute(stmt).mappings():
+        body = {
+            "id": str(repo["id"]),
+            "installation_id": str(repo["installation_id"]),
+            "name": repo["name"],
+            "setup": bool(repo["setup"]),
+            "updated_at": format_ts(repo["updated_at"]),
+        }
+        rows.append({"name": repo["name"], "body": body})
+    return rows
+
+
+def roll_up(states: Iterable[str]) -> str:
+    """The worst state present, by ``STACK_STATE_ORDER``; otherwise ``no_changes``."""
+    present = set(states)
+    for state in STACK_STATE_ORDER:
+        if state in present:
+            return state
+    return "no_changes"
+
+
+def stacks_body(
+    conn: sa.Connection, vcs: str, installation_id: int, repo_id: int, pull_number: int
+) -> dict[str, Any] | None:
+    """The ``stacks`` object of a PR, or ``None`` when none is stored (→ 404)."""
+    s = _db_runs.stacks
+    row = conn.execute(
+        sa.select(s.c.data).where(
+            s.c.vcs == vcs,
+            s.c.installation_id == installation_id,
+            s.c.repo_id == repo_id,
+            s.c.pull_number == pull_number,
+        )
+    ).first()
+    if row is None:
+        return None
+    outers = []
+    for outer in json.loads(row[0]):
+        inners = []
+        for inner in outer.get("stacks", []):
+            dirspaces = [
+                {"dirspace": dict(sorted(d["dirspace"].items())), "state": d["state"]}
+                for d in inner.get("dirspaces", [])
+            ]
+            state = inner.get("state") or roll_up(d["state"] for d in dirspaces)
+            inners.append(
+                {
+                    "dirspaces": dirspaces,
+                    "name": inner["name"],
+                    "paths": inner.get("paths", []),
+                    "state": state,
+                }
+            )
+        state = outer.get("state") or roll_up(i["state"] for i in inners)
+        outers.append({"name": outer["name"], "stacks": inners, "state": state})
+    return {"stacks": outers}
