@@ -30,6 +30,7 @@ __all__ = [
     "RootGroup",
     "client_from_ctx",
     "output_format",
+    "page_args",
     "root_callback",
     "state_from_ctx",
     "take",
@@ -60,6 +61,12 @@ def take(items: Iterable[T], limit: int) -> list[T]:
     if limit <= 0:
         return list(items)
     return list(itertools.islice(items, limit))
+
+
+def page_args(limit: int) -> dict[str, int | None]:
+    """Paginator arguments for ``--limit``: big pages (the server caps them at 100) and a
+    total of *limit* items (0: all)."""
+    return {"limit": min(limit, 100) if limit > 0 else 100, "max_items": limit or None}
 
 
 @dataclasses.dataclass

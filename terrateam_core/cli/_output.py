@@ -11,10 +11,18 @@ from __future__ import annotations
 import enum
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["Column", "OutputFormat", "emit", "resolve_format", "to_jsonable"]
+__all__ = [
+    "Column",
+    "OutputFormat",
+    "cell",
+    "emit",
+    "kind_cell",
+    "resolve_format",
+    "to_jsonable",
+]
 
 
 class OutputFormat(enum.StrEnum):
@@ -73,8 +81,13 @@ def emit(
     columns: Sequence[Column] | None = None,
     title: str | None = None,
     no_color: bool = False,
+    formatters: Mapping[str, Callable[[Any], str]] | None = None,
 ) -> None:
-    """Print *data* (a model, a list of models or plain JSON values) in *fmt*."""
+    """Print *data* (a model, a list of models or plain JSON values) in *fmt*.
+
+    *columns* and *formatters* (per JSON key) shape the table only; JSON and YAML
+    always carry every field unchanged.
+    """
     value = to_jsonable(data)
     if fmt is OutputFormat.json:
         sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
@@ -83,7 +96,7 @@ def emit(
 
         sys.stdout.write(yaml.safe_dump(value, sort_keys=False, allow_unicode=True))
     else:
-        print_table(value, columns=columns, title=title, no_color=no_color)
+        print_table(value, columns=columns, title=title, no_color=no_color, formatters=formatters)
     sys.stdout.flush()
 
 
@@ -98,6 +111,13 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+def kind_cell(value: Any) -> str:
+    """Render a work manifest's ``kind``: ``pr #12``, ``drift`` or ``index``."""
+    if isinstance(value, Mapping) and "pull_number" in value:
+        return f"pr #{value['pull_number']}"
+    return cell(value)
+
+
 def _lookup(row: Mapping[str, Any], key: str) -> Any:
     value: Any = row
     for part in key.split("."):
@@ -106,14 +126,20 @@ def _lookup(row: Mapping[str, Any], key: str) -> Any:
 
 
 def console(*, no_color: bool = False, stderr: bool = False) -> Any:
-    """A Rich console bound to the current stdout/stderr (imported lazily)."""
+    """A Rich console bound to the current stdout/stderr (imported lazily).
+
+    Off a terminal (``-o table`` into a file or a CI log) Rich would assume 80 columns
+    and fold every cell; a wide virtual width keeps one row per line instead.
+    """
     from rich.console import Console
 
+    stream = sys.stderr if stderr else sys.stdout
     return Console(
-        file=sys.stderr if stderr else sys.stdout,
+        file=stream,
         no_color=no_color,
         highlight=False,
         soft_wrap=False,
+        width=None if _isatty(stream) else 240,
     )
 
 
@@ -123,9 +149,16 @@ def print_table(
     columns: Sequence[Column] | None = None,
     title: str | None = None,
     no_color: bool = False,
+    formatters: Mapping[str, Callable[[Any], str]] | None = None,
 ) -> None:
     """Print a list of objects as columns, or one object as key/value rows."""
     from rich.table import Table
+
+    fmts = formatters or {}
+
+    def show(row: Mapping[str, Any], key: str) -> str:
+        value = _lookup(row, key)
+        return fmts[key](value) if key in fmts else cell(value)
 
     table = Table(title=title, show_lines=False, header_style="bold")
     if isinstance(value, list):
@@ -134,13 +167,13 @@ def print_table(
         for _, header in cols:
             table.add_column(header, overflow="fold")
         for row in rows:
-            table.add_row(*(cell(_lookup(row, key)) for key, _ in cols))
+            table.add_row(*(show(row, key) for key, _ in cols))
     elif isinstance(value, Mapping):
         table.add_column("field", style="bold")
         table.add_column("value", overflow="fold")
         keys: Iterable[Column] = columns if columns else [(k, k) for k in value]
         for key, header in keys:
-            table.add_row(header, cell(_lookup(value, key)))
+            table.add_row(header, show(value, key))
     else:
         console(no_color=no_color).print(cell(value), markup=False)
         return

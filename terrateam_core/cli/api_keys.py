@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -76,10 +77,27 @@ def create(
         result["api_key_file"] = str(output_file)
     else:
         result["api_key"] = secret
+    _warn_dropped(caps, result["capabilities"])
     fmt = output_format(output)
     emit(result, fmt, no_color=state_from_ctx(ctx).no_color)
     if fmt is OutputFormat.table and output_file is None:
         typer.echo("Store the API key now: it cannot be shown again.", err=True)
+
+
+def _warn_dropped(requested: list[Any], granted: Any) -> None:
+    # Terrateam silently drops requested capabilities the caller does not hold itself
+    # (behaviour doc §3.1); say so, or a CI job finds out only when the key is refused.
+    granted_json = [json.dumps(c, sort_keys=True) for c in granted or []]
+    dropped = [
+        c for c in _caps_json(requested) if json.dumps(c, sort_keys=True) not in granted_json
+    ]
+    if granted and dropped:
+        names = ", ".join(json.dumps(c, separators=(",", ":")) for c in dropped)
+        typer.echo(
+            f"warning: the server did not grant {names} (a key can only get capabilities "
+            "its creator's credentials hold)",
+            err=True,
+        )
 
 
 def _caps_json(caps: Any) -> Any:

@@ -11,6 +11,7 @@ from terrateam_core.cli._common import (
     OutputOpt,
     client_from_ctx,
     output_format,
+    page_args,
     state_from_ctx,
     take,
 )
@@ -43,5 +44,5 @@ def list_dirspaces(
 ) -> None:
     """List dirspaces, newest first."""
     client = client_from_ctx(ctx)
-    items = take(client.dirspaces.list(q=q, tz=tz), limit)
+    items = take(client.dirspaces.list(q=q, tz=tz, **page_args(limit)), limit)
     emit(items, output_format(output), columns=_COLUMNS, no_color=state_from_ctx(ctx).no_color)

@@ -11,6 +11,7 @@ from terrateam_core.cli._common import (
     OutputOpt,
     client_from_ctx,
     output_format,
+    page_args,
     state_from_ctx,
     take,
 )
@@ -40,5 +41,5 @@ def list_prs(
 ) -> None:
     """List pull requests, newest number first."""
     client = client_from_ctx(ctx)
-    items = take(client.pull_requests.list(pr=pr), limit)
+    items = take(client.pull_requests.list(pr=pr, **page_args(limit)), limit)
     emit(items, output_format(output), columns=_COLUMNS, no_color=state_from_ctx(ctx).no_color)

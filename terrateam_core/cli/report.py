@@ -67,7 +67,9 @@ def report(
     now = datetime.now(UTC)
     cutoff = now - timedelta(seconds=period)
     client = client_from_ctx(ctx)
-    runs = [to_jsonable(wm) for wm in client.work_manifests.list(q=build_query(cutoff, repo))]
+    runs = [
+        to_jsonable(wm) for wm in client.work_manifests.list(q=build_query(cutoff, repo), limit=100)
+    ]
     runs = _report.filter_since(runs, cutoff)
     if repo and "/" in repo:
         runs = [r for r in runs if f"{r.get('owner')}/{r.get('repo')}" == repo]
@@ -89,12 +91,16 @@ def report(
         _print_tables(summary, no_color=state_from_ctx(ctx).no_color)
 
 
+def _pct_cell(rate: Any) -> str:
+    return "-" if rate is None else f"{rate * 100:.1f}%"
+
+
 def _print_tables(summary: dict[str, Any], *, no_color: bool) -> None:
     total = summary["total"]
     rate = total["success_rate"]
     console(no_color=no_color).print(
         f"{total['runs']} runs since {summary['since']}, {total['finished']} finished, "
-        f"success rate {'-' if rate is None else f'{rate * 100:.1f}%'}",
+        f"success rate {_pct_cell(rate)}",
         markup=False,
     )
     counts = [{"state": k, "runs": v} for k, v in summary["by_state"].items()]
@@ -107,16 +113,19 @@ def _print_tables(summary: dict[str, Any], *, no_color: bool) -> None:
         ("p50_seconds", "p50 s"),
         ("p95_seconds", "p95 s"),
     ]
+    pct = {"success_rate": _pct_cell}
     print_table(
         summary["repos"],
         columns=[("repo", "repo"), *stats],
         title="Per repository",
+        formatters=pct,
         no_color=no_color,
     )
     print_table(
         summary["dirspaces"],
         columns=[("repo", "repo"), ("dir", "dir"), ("workspace", "workspace"), *stats],
         title="Per dirspace",
+        formatters=pct,
         no_color=no_color,
     )
     print_table(

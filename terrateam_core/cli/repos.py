@@ -11,6 +11,7 @@ from terrateam_core.cli._common import (
     OutputOpt,
     client_from_ctx,
     output_format,
+    page_args,
     state_from_ctx,
     take,
 )
@@ -28,7 +29,7 @@ _COLUMNS = [("id", "id"), ("name", "name"), ("setup", "setup"), ("updated_at", "
 def list_repos(ctx: typer.Context, limit: LimitOpt = 0, output: OutputOpt = None) -> None:
     """List the installation's repositories (sorted by name)."""
     client = client_from_ctx(ctx)
-    items = take(client.repos.list(), limit)
+    items = take(client.repos.list(**page_args(limit)), limit)
     emit(items, output_format(output), columns=_COLUMNS, no_color=state_from_ctx(ctx).no_color)
 
 

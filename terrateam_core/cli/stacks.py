@@ -23,6 +23,13 @@ _COLUMNS = [
 ]
 
 
+def _path(value: Any) -> str:
+    # The server's `paths` entries are lists (e.g. [["vpc"], ["dns"]]), older ones strings.
+    if isinstance(value, list):
+        return "/".join(str(v) for v in value)
+    return str(value)
+
+
 def flatten_stacks(stacks: Any) -> list[dict[str, Any]]:
     """One table row per inner stack, with its outer stack's name and state."""
     rows: list[dict[str, Any]] = []
@@ -34,7 +41,7 @@ def flatten_stacks(stacks: Any) -> list[dict[str, Any]]:
                     "stack_state": outer.get("state"),
                     "name": inner.get("name"),
                     "state": inner.get("state"),
-                    "paths": ", ".join(inner.get("paths") or []),
+                    "paths": ", ".join(_path(p) for p in inner.get("paths") or []),
                     "dirspaces": ", ".join(
                         f"{d['dirspace']['dir']}:{d['dirspace']['workspace']}={d.get('state')}"
                         for d in inner.get("dirspaces") or []

@@ -12,12 +12,13 @@ from terrateam_core.cli._common import (
     OutputOpt,
     client_from_ctx,
     output_format,
+    page_args,
     state_from_ctx,
     take,
 )
 from terrateam_core.cli._duration import parse_duration
 from terrateam_core.cli._errors import EXIT_OK, EXIT_RUN_FAILED
-from terrateam_core.cli._output import emit, to_jsonable
+from terrateam_core.cli._output import emit, kind_cell, to_jsonable
 
 __all__ = ["app", "run_succeeded"]
 
@@ -66,8 +67,14 @@ def list_work_manifests(
 ) -> None:
     """List work manifests, newest first (``--q 'sort:asc'`` for oldest first)."""
     client = client_from_ctx(ctx)
-    items = take(client.work_manifests.list(q=q, tz=tz), limit)
-    emit(items, output_format(output), columns=_COLUMNS, no_color=state_from_ctx(ctx).no_color)
+    items = take(client.work_manifests.list(q=q, tz=tz, **page_args(limit)), limit)
+    emit(
+        items,
+        output_format(output),
+        columns=_COLUMNS,
+        formatters={"kind": kind_cell},
+        no_color=state_from_ctx(ctx).no_color,
+    )
 
 
 @app.command("get")
@@ -92,7 +99,7 @@ def outputs(
 ) -> None:
     """List the step outputs of a work manifest, in step order."""
     client = client_from_ctx(ctx)
-    items = take(client.work_manifests.outputs(wm_id, q=q, lite=lite), limit)
+    items = take(client.work_manifests.outputs(wm_id, q=q, lite=lite, **page_args(limit)), limit)
     emit(
         items, output_format(output), columns=_OUTPUT_COLUMNS, no_color=state_from_ctx(ctx).no_color
     )
