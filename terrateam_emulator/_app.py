@@ -1,0 +1,116 @@
+"""`create_app(settings)`: the emulator as a FastAPI app, used thinly (contract §0).
+
+Routes are plain Starlette-style handlers that parse requests themselves, so every parse
+failure can be upstream's 404 ``text/html``; FastAPI's own docs and validation are off.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from terrateam_emulator import routers
+from terrateam_emulator._exceptions import EmulatorError
+from terrateam_emulator._faults import FaultMiddleware, FaultTable
+from terrateam_emulator._http import Forbidden, RouteMismatch, empty, json_response, not_found_html
+from terrateam_emulator._settings import EmulatorSettings
+from terrateam_emulator._state import EmulatorState
+from terrateam_emulator.routers import access_tokens, dev, identity, kv
+
+__all__ = ["create_app"]
+
+
+def _extra_routers(prefix: str) -> list[Any]:
+    """Routers of other modules named ``routers/<prefix>*.py`` (e.g. the §6 read endpoints)."""
+    found = []
+    for info in sorted(pkgutil.iter_modules(routers.__path__), key=lambda m: m.name):
+        if info.name.startswith(prefix):
+            module = importlib.import_module(f"{routers.__name__}.{info.name}")
+            router = getattr(module, "router", None)
+            if router is not None:
+                found.append(router)
+    return found
+
+
+async def _mismatch(request: Request, exc: Exception) -> Response:
+    return not_found_html()
+
+
+async def _forbidden(request: Request, exc: Exception) -> Response:
+    return Response(status_code=403)
+
+
+async def _emulator_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, EmulatorError)
+    return empty(exc.status, json_type=exc.json_type)
+
+
+async def _dev_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, dev.DevError)
+    return json_response({"error": exc.message}, exc.status)
+
+
+async def _http_exception(request: Request, exc: Exception) -> Response:
+    # Starlette's own 404/405 (no route, wrong method): upstream's router default.
+    if request.url.path.startswith("/_emulator/"):
+        status = getattr(exc, "status_code", 404)
+        return json_response({"error": "no such developer route"}, status)
+    return not_found_html()
+
+
+async def _crash(request: Request, exc: Exception) -> Response:
+    # An uncaught exception in a handler: 500, empty body, no Content-Type (upstream run_handler).
+    return Response(status_code=500)
+
+
+def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
+    """Build an emulator app with its own database, clock, keys and seed.
+
+    Args:
+        settings: `EmulatorSettings`; default: in-memory SQLite, enterprise, faithful select.
+
+    Returns:
+        A FastAPI app; its `EmulatorState` is ``app.state.emulator`` and its clock
+        ``app.state.clock``.
+    """
+    settings = settings or EmulatorSettings()
+    state = EmulatorState(settings)
+    state.faults = FaultTable()
+    app = FastAPI(
+        title="terrateam-emulator",
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        redirect_slashes=False,
+    )
+    app.state.emulator = state
+    app.state.clock = state.clock
+    app.state.settings = settings
+    # Upstream registration order: /health, tasks, per VCS (access tokens, stacks, KV, the
+    # rest), then refresh/whoami/logout/server config. Non-overlapping patterns make the
+    # order mostly moot, but keep it.
+    app.include_router(identity.health_router)
+    app.include_router(dev.router)
+    if settings.edition == "enterprise":
+        app.include_router(access_tokens.router)
+    app.include_router(kv.router)
+    for extra in _extra_routers("runs"):
+        app.include_router(extra)
+    for extra in _extra_routers("dev_"):
+        app.include_router(extra)
+    app.include_router(identity.router)
+    app.add_exception_handler(RouteMismatch, _mismatch)
+    app.add_exception_handler(Forbidden, _forbidden)
+    app.add_exception_handler(EmulatorError, _emulator_error)
+    app.add_exception_handler(dev.DevError, _dev_error)
+    app.add_exception_handler(StarletteHTTPException, _http_exception)
+    app.add_exception_handler(Exception, _crash)
+    app.add_middleware(FaultMiddleware)
+    state.apply_seed(only_if_empty=not state.db.is_memory)
+    return app

@@ -1,0 +1,1 @@
+"""Emulator backends: state and behaviour per resource family, with no FastAPI imports."""

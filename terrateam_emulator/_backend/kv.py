@@ -1,0 +1,413 @@
+"""The KV store, literally as upstream's SQL behaves (contract §4). No FastAPI here.
+
+Every operation takes the caller's capability list (for ``read_caps``/``write_caps``
+containment) and raises `EmulatorError` with upstream's status and Content-Type rule.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from terrateam_emulator._caps import contains
+from terrateam_emulator._clock import Clock
+from terrateam_emulator._db import kv
+from terrateam_emulator._engine import Database
+from terrateam_emulator._exceptions import EmulatorError
+from terrateam_emulator._jsonb import (
+    JsonbError,
+    canonicalise,
+    loads_lossless,
+    normalise,
+    to_compact,
+)
+from terrateam_emulator._jsonpath import JsonPathSyntaxError, compile_path, first_match
+
+__all__ = ["MAX_VERSION", "KVStore", "KVWrite", "namespace", "wrap16", "wrap32"]
+
+MAX_VERSION = 32767  # PostgreSQL smallint
+
+_JSON_404 = EmulatorError(404, json_type=True)
+
+
+def wrap16(n: int) -> int:
+    """Truncate to a signed 16-bit value, as the server's binary ``smallint`` encoding does."""
+    return ((n + 0x8000) & 0xFFFF) - 0x8000
+
+
+def wrap32(n: int) -> int:
+    """Truncate to a signed 32-bit value (iter ``limit``)."""
+    return ((n + 0x80000000) & 0xFFFFFFFF) - 0x80000000
+
+
+def namespace(vcs: str, installation_id: int) -> str:
+    """Return the KV namespace ``<vcs>:<installation id>`` (contract §2.5)."""
+    return f"{vcs}:{installation_id}"
+
+
+def _server_error() -> EmulatorError:
+    return EmulatorError(500, json_type=False)
+
+
+def _check_key(key: str) -> None:
+    # PostgreSQL rejects NUL and invalid UTF-8 in text → a DB error → 500.
+    if "\x00" in key:
+        raise _server_error()
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise _server_error() from exc
+
+
+def _timestamp(ts: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _caps_or_none(text: str | None) -> list[Any] | None:
+    return None if text is None else json.loads(text)
+
+
+def _record(
+    *,
+    committed: bool,
+    created_at: float,
+    data_json: str,
+    idx: int,
+    key: str,
+    read_caps: str | None,
+    size: int,
+    version: int,
+    write_caps: str | None,
+) -> str:
+    parts = [
+        f'"committed":{"true" if committed else "false"}',
+        f'"created_at":"{_timestamp(created_at)}"',
+        f'"data":{data_json}',
+        f'"idx":{idx}',
+        f'"key":{_dump(key)}',
+    ]
+    if read_caps is not None:
+        parts.append(f'"read_caps":{read_caps}')
+    parts.append(f'"size":{size}')
+    parts.append(f'"version":{version}')
+    if write_caps is not None:
+        parts.append(f'"write_caps":{write_caps}')
+    return "{" + ",".join(parts) + "}"
+
+
+@dataclass(frozen=True)
+class KVWrite:
+    """A decoded ``kv-set`` / ``kv-cas`` body (caps already validated and canonical)."""
+
+    data: Any
+    idx: int = 0
+    committed: bool = True
+    read_caps: list[Any] | None = None
+    write_caps: list[Any] | None = None
+
+
+Select = list[tuple[str, str]]
+
+
+class KVStore:
+    """The eight KV operations over one database and clock."""
+
+    def __init__(self, db: Database, clock: Clock, *, select_mode: str = "faithful") -> None:
+        self.db = db
+        self.clock = clock
+        self.select_mode = select_mode
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _projector(self, select: Select | None) -> Any:
+        """Return ``None`` (no select) or a function ``pg_text -> compact data``."""
+        if select is None:
+            return None
+        entries = [(n, p) for n, p in select]
+        if entries and self.select_mode == "faithful":
+            # Upstream snapshot ca522df: jsonpath sent without its version byte → 500 (§4.7).
+            raise _server_error()
+        try:
+            compiled = [(name, compile_path(path)) for name, path in entries]
+        except JsonPathSyntaxError as exc:
+            raise EmulatorError(400, json_type=True) from exc
+
+        def project(pg_text: str) -> str:
+            data = loads_lossless(pg_text)
+            out: dict[str, Any] = {}
+            for name, steps in compiled:
+                found, value = first_match(steps, data)
+                out.pop(name, None)  # duplicate names: the last entry wins
+                out[name] = value if found else None
+            return "{" + ",".join(f"{_dump(k)}:{to_compact(v)}" for k, v in out.items()) + "}"
+
+        return project
+
+    @staticmethod
+    def _where(ns: str, key: str, idx: int | None = None) -> list[Any]:
+        cond = [kv.c.namespace == ns, kv.c.key == key]
+        if idx is not None:
+            cond.append(kv.c.idx == idx)
+        return cond
+
+    @staticmethod
+    def _encode_data(data: Any) -> tuple[str, str, int]:
+        try:
+            return canonicalise(data)
+        except JsonbError as exc:
+            raise _server_error() from exc
+
+    # -- operations ------------------------------------------------------------------------
+
+    def get(
+        self,
+        ns: str,
+        key: str,
+        *,
+        idx: int,
+        committed: bool,
+        caps: list[Any],
+        select: Select | None = None,
+    ) -> str:
+        """Return the record JSON; 404 (JSON type) when missing, uncommitted or unreadable."""
+        _check_key(key)
+        project = self._projector(select)
+        cond = self._where(ns, key, wrap16(idx))
+        if committed:
+            cond.append(kv.c.committed.is_(True))
+        with self.db.read() as conn:
+            row = conn.execute(sa.select(kv).where(*cond)).first()
+        if row is None or not contains(caps, _caps_or_none(row.read_caps)):
+            raise _JSON_404
+        return _record(
+            committed=row.committed,
+            created_at=row.created_at,
+            data_json=project(row.data) if project else row.data_json,
+            idx=idx,
+            key=key,
+            read_caps=row.read_caps,
+            size=row.data_size,
+            version=row.version,
+            write_caps=row.write_caps,
+        )
+
+    def _write_row(
+        self, conn: sa.Connection, ns: str, key: str, body: KVWrite, version: int, *, insert: bool
+    ) -> tuple[float, int]:
+        pg, compact, size = self._encode_data(body.data)
+        now = self.clock.now()
+        values = {
+            "data": pg,
+            "data_json": compact,
+            "data_size": size,
+            "committed": body.committed,
+            "created_at": now,
+            "version": version,
+            "read_caps": None if body.read_caps is None else _dump(body.read_caps),
+            "write_caps": None if body.write_caps is None else _dump(body.write_caps),
+        }
+        if insert:
+            conn.execute(kv.insert().values(namespace=ns, key=key, idx=wrap16(body.idx), **values))
+        else:
+            conn.execute(
+                kv.update().where(*self._where(ns, key, wrap16(body.idx))).values(**values)
+            )
+        return now, size
+
+    def _write_answer(self, key: str, body: KVWrite, now: float, size: int, version: int) -> str:
+        return _record(
+            committed=body.committed,
+            created_at=now,
+            data_json="null",
+            idx=body.idx,
+            key=key,
+            read_caps=None if body.read_caps is None else _dump(body.read_caps),
+            size=size,
+            version=version,
+            write_caps=None if body.write_caps is None else _dump(body.write_caps),
+        )
+
+    def set(self, ns: str, key: str, body: KVWrite, *, caps: list[Any]) -> str:
+        """Upsert; the answer has ``data: null``. Overwriting a write-protected row → 500."""
+        _check_key(key)
+        self._encode_data(body.data)  # bad data fails before anything else
+        with self.db.write() as conn:
+            row = conn.execute(
+                sa.select(kv.c.version, kv.c.write_caps).where(
+                    *self._where(ns, key, wrap16(body.idx))
+                )
+            ).first()
+            if row is None:
+                version = 0
+                now, size = self._write_row(conn, ns, key, body, version, insert=True)
+            else:
+                if not contains(caps, _caps_or_none(row.write_caps)):
+                    raise _server_error()  # upstream: `assert false` on an empty RETURNING
+                if row.version >= MAX_VERSION:
+                    raise _server_error()  # smallint out of range
+                version = row.version + 1
+                now, size = self._write_row(conn, ns, key, body, version, insert=False)
+        return self._write_answer(key, body, now, size, version)
+
+    def cas(self, ns: str, key: str, body: KVWrite, *, version: int | None, caps: list[Any]) -> str:
+        """Insert-if-absent (``version`` None) or compare-and-set; any failure → 400."""
+        _check_key(key)
+        self._encode_data(body.data)
+        conflict = EmulatorError(400, json_type=True)
+        with self.db.write() as conn:
+            where = self._where(ns, key, wrap16(body.idx))
+            if version is None:
+                if conn.execute(sa.select(kv.c.idx).where(*where)).first() is not None:
+                    raise conflict
+                new_version = 0
+                now, size = self._write_row(conn, ns, key, body, new_version, insert=True)
+            else:
+                row = conn.execute(
+                    sa.select(kv.c.version, kv.c.write_caps).where(
+                        *where, kv.c.version == wrap16(version)
+                    )
+                ).first()
+                if row is None or not contains(caps, _caps_or_none(row.write_caps)):
+                    raise conflict
+                if row.version >= MAX_VERSION:
+                    raise _server_error()
+                new_version = row.version + 1
+                now, size = self._write_row(conn, ns, key, body, new_version, insert=False)
+        return self._write_answer(key, body, now, size, new_version)
+
+    def delete(
+        self, ns: str, key: str, *, idx: int | None, version: int | None, caps: list[Any]
+    ) -> bool:
+        """Delete the writable rows matching; no committed filter. True if any was deleted."""
+        _check_key(key)
+        cond = self._where(ns, key, None if idx is None else wrap16(idx))
+        if version is not None:
+            cond.append(kv.c.version == wrap16(version))
+        with self.db.write() as conn:
+            rows = conn.execute(sa.select(kv.c.idx, kv.c.write_caps).where(*cond)).all()
+            doomed = [r.idx for r in rows if contains(caps, _caps_or_none(r.write_caps))]
+            if doomed:
+                conn.execute(kv.delete().where(*self._where(ns, key), kv.c.idx.in_(doomed)))
+        return bool(doomed)
+
+    def _readable_rows(
+        self, ns: str, key: str, *, idx: int | None, committed: bool, caps: list[Any]
+    ) -> list[Any]:
+        cond = self._where(ns, key, idx)
+        if committed:
+            cond.append(kv.c.committed.is_(True))
+        with self.db.read() as conn:
+            rows = conn.execute(
+                sa.select(kv.c.idx, kv.c.data_size, kv.c.read_caps).where(*cond)
+            ).all()
+        return [r for r in rows if contains(caps, _caps_or_none(r.read_caps))]
+
+    def count(self, ns: str, key: str, *, committed: bool, caps: list[Any]) -> tuple[int, int]:
+        """Return ``(count, max_idx)`` of exactly this key; zero rows → 404 (JSON type)."""
+        _check_key(key)
+        rows = self._readable_rows(ns, key, idx=None, committed=committed, caps=caps)
+        if not rows:
+            raise _JSON_404
+        return len(rows), max(r.idx for r in rows)
+
+    def size(self, ns: str, key: str, *, idx: int | None, committed: bool, caps: list[Any]) -> int:
+        """Sum of ``data_size``; zero matching rows → 500 (upstream's NULL ``sum``)."""
+        _check_key(key)
+        idx16 = None if idx is None else wrap16(idx)
+        rows = self._readable_rows(ns, key, idx=idx16, committed=committed, caps=caps)
+        if not rows:
+            raise _server_error()
+        return sum(r.data_size for r in rows)
+
+    def iter(
+        self,
+        ns: str,
+        key: str,
+        *,
+        idx: int | None,
+        inclusive: bool,
+        committed: bool,
+        prefix: bool,
+        limit: int,
+        caps: list[Any],
+        select: Select | None = None,
+    ) -> list[str]:
+        """Return record JSONs from the start condition of §4.4.7, in byte order of (key, idx)."""
+        _check_key(key)
+        project = self._projector(select)
+        limit = wrap32(limit)
+        if limit < 0:
+            raise _server_error()  # negative LIMIT is a DB error
+        if limit == 0:
+            return []
+        cond: list[Any] = [kv.c.namespace == ns]
+        if idx is None:
+            cond.append(kv.c.key >= key if inclusive else kv.c.key > key)
+        elif inclusive:
+            cond += [kv.c.key == key, kv.c.idx >= wrap16(idx)]
+        else:
+            cond.append(sa.or_(sa.and_(kv.c.key == key, kv.c.idx > wrap16(idx)), kv.c.key > key))
+        if committed:
+            cond.append(kv.c.committed.is_(True))
+        out: list[str] = []
+        with self.db.read() as conn:
+            result = conn.execute(sa.select(kv).where(*cond).order_by(kv.c.key, kv.c.idx))
+            for row in result:
+                if prefix and not row.key.startswith(key):
+                    if row.key > key:
+                        break  # keys sharing the prefix are contiguous in byte order
+                    continue
+                if not contains(caps, _caps_or_none(row.read_caps)):
+                    continue
+                out.append(
+                    _record(
+                        committed=row.committed,
+                        created_at=row.created_at,
+                        data_json=project(row.data) if project else row.data_json,
+                        idx=row.idx,
+                        key=row.key,
+                        read_caps=row.read_caps,
+                        size=row.data_size,
+                        version=row.version,
+                        write_caps=row.write_caps,
+                    )
+                )
+                if len(out) >= limit:
+                    break
+            result.close()
+        return out
+
+    def commit(
+        self, ns: str, keys: list[tuple[str, int | None]], *, caps: list[Any]
+    ) -> list[tuple[int, str]]:
+        """Flip uncommitted, writable targeted rows to committed; return ``(idx, key)`` flipped."""
+        for key, _ in keys:
+            _check_key(key)
+        flipped: dict[tuple[str, int], None] = {}
+        with self.db.write() as conn:
+            for key, idx in keys:
+                cond = self._where(ns, key, None if idx is None else wrap16(idx))
+                rows = conn.execute(
+                    sa.select(kv.c.idx, kv.c.write_caps).where(*cond, kv.c.committed.is_(False))
+                ).all()
+                for r in rows:
+                    if contains(caps, _caps_or_none(r.write_caps)):
+                        flipped[(key, r.idx)] = None
+            for key, idx in flipped:
+                conn.execute(kv.update().where(*self._where(ns, key, idx)).values(committed=True))
+        return [(idx, key) for key, idx in flipped]
+
+    def seed_record(self, ns: str, key: str, body: KVWrite) -> None:
+        """Write a record unconditionally (seed data)."""
+        normalise(body.data)
+        with self.db.write() as conn:
+            conn.execute(kv.delete().where(*self._where(ns, key, wrap16(body.idx))))
+            self._write_row(conn, ns, key, body, 0, insert=True)

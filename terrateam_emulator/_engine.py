@@ -1,0 +1,106 @@
+"""Engine set-up and transaction discipline for SQLite (file or memory) and PostgreSQL.
+
+All writes go through `Database.write()`, which holds one process-wide lock, so a
+read-check-write sequence (CAS, set over a protected row, commit) is atomic. An in-memory
+SQLite database is one shared connection (StaticPool), so every access takes the lock.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.pool import StaticPool
+
+from terrateam_emulator._db import metadata, signing_keys
+
+__all__ = ["Database", "load_run_tables"]
+
+
+def load_run_tables() -> None:
+    """Import `_db_runs` (read-side tables, built by another module) if it exists."""
+    with suppress(ImportError):
+        importlib.import_module("terrateam_emulator._db_runs")
+
+
+def _is_memory_sqlite(url: sa.URL) -> bool:
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
+class Database:
+    """One engine plus the locks that make the emulator's writes atomic."""
+
+    def __init__(self, url: str) -> None:
+        self.url = sa.make_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self.is_memory = _is_memory_sqlite(self.url)
+        self._write_lock = threading.RLock()
+        kwargs: dict[str, Any] = {}
+        if self.is_memory:
+            kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+        elif self.is_sqlite:
+            kwargs = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+        self.engine = sa.create_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            sa.event.listen(self.engine, "connect", self._sqlite_pragmas)
+        load_run_tables()
+        metadata.create_all(self.engine)
+
+    def _sqlite_pragmas(self, dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        if not self.is_memory:
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @contextmanager
+    def read(self) -> Iterator[sa.Connection]:
+        """Yield a connection for reads (memory SQLite: serialised with writes)."""
+        if self.is_memory:
+            with self._write_lock, self.engine.connect() as conn:
+                yield conn
+                conn.rollback()
+        else:
+            with self.engine.connect() as conn:
+                yield conn
+                conn.rollback()
+
+    @contextmanager
+    def write(self) -> Iterator[sa.Connection]:
+        """Yield a connection in a transaction that commits on success, under the write lock."""
+        with self._write_lock, self.engine.begin() as conn:
+            yield conn
+
+    def reset(self) -> None:
+        """Delete every row of every table except the signing keys."""
+        with self.write() as conn:
+            for table in reversed(metadata.sorted_tables):
+                if table is not signing_keys:
+                    conn.execute(table.delete())
+
+    def snapshot(self) -> sqlite3.Connection | None:
+        """Copy the whole SQLite database into memory (None for other backends)."""
+        if not self.is_sqlite:
+            return None
+        snap = sqlite3.connect(":memory:", check_same_thread=False)
+        with self._write_lock, self.engine.connect() as conn:
+            live = conn.connection.driver_connection
+            assert isinstance(live, sqlite3.Connection)
+            live.backup(snap)
+        return snap
+
+    def restore(self, snap: sqlite3.Connection) -> None:
+        """Replace the database content with a `snapshot` (fast reset)."""
+        with self._write_lock, self.engine.connect() as conn:
+            live = conn.connection.driver_connection
+            assert isinstance(live, sqlite3.Connection)
+            snap.backup(live)
+
+    def dispose(self) -> None:
+        """Close the pool's connections."""
+        self.engine.dispose()

@@ -1,0 +1,216 @@
+"""Reproduce PostgreSQL jsonb storage of KV data in Python (contract §4.8, §4.10).
+
+`canonicalise(body_bytes_value)` returns two texts: PostgreSQL's ``data::text`` rendering
+(keys sorted by byte length then bytes, ``": "``/``", "`` separators, numbers as ``numeric``
+prints them) whose character count is `size`, and the compact form the server answers with
+after its Yojson round trip (floats printed minimally). Both backends therefore agree.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+__all__ = [
+    "JsonbError",
+    "Num",
+    "canonicalise",
+    "loads_lossless",
+    "normalise",
+    "render_pg",
+    "to_compact",
+    "to_plain",
+]
+
+# PostgreSQL numeric limits: 131072 digits before the point, 16383 after.
+_MAX_INT_DIGITS = 131072
+_MAX_SCALE = 16383
+
+
+class JsonbError(ValueError):
+    """A value PostgreSQL would reject (\\u0000, NaN, lone surrogates...): the server gives 500."""
+
+
+class Num(str):
+    """A JSON number kept as its exact source text."""
+
+    __slots__ = ()
+
+
+def _reject_constant(name: str) -> Any:
+    # Yojson accepts NaN/Infinity; jsonb does not.
+    raise JsonbError(f"{name} is not valid jsonb")
+
+
+def loads_lossless(text: str | bytes) -> Any:
+    """Parse JSON keeping numbers as `Num` text; duplicate object keys: last wins.
+
+    Raises:
+        ValueError: not JSON (`json.JSONDecodeError`).
+    """
+    return json.loads(text, parse_int=Num, parse_float=Num, parse_constant=_pass_constant)
+
+
+def _pass_constant(name: str) -> Any:
+    return _Constant(name)
+
+
+class _Constant(str):
+    __slots__ = ()
+
+
+def _pg_numeric(text: str) -> str:
+    try:
+        d = Decimal(text)
+    except InvalidOperation as exc:  # pragma: no cover - the JSON parser already checked
+        raise JsonbError("bad number") from exc
+    _sign, digits, exponent = d.as_tuple()
+    assert isinstance(exponent, int)
+    scale = max(0, -exponent)
+    int_digits = len(digits) + exponent
+    if scale > _MAX_SCALE or int_digits > _MAX_INT_DIGITS:
+        raise JsonbError("numeric field overflow")
+    out = format(d, "f")
+    if d == 0 and out.startswith("-"):
+        out = out[1:]  # numeric has no negative zero
+    return out
+
+
+def _check_string(s: str) -> None:
+    if "\x00" in s:
+        raise JsonbError("unsupported Unicode escape sequence")
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError as exc:  # lone surrogate escapes
+        raise JsonbError("invalid Unicode") from exc
+
+
+def _pg_string(s: str) -> str:
+    out = ['"']
+    for ch in s:
+        o = ord(ch)
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif o < 0x20:
+            out.append(
+                {"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(
+                    ch, f"\\u{o:04x}"
+                )
+            )
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _key_order(k: str) -> tuple[int, bytes]:
+    b = k.encode("utf-8")
+    return (len(b), b)
+
+
+def normalise(value: Any) -> Any:
+    """Return the value as jsonb stores it: checked strings, numeric-canonical `Num`s, sorted keys.
+
+    Raises:
+        JsonbError: something PostgreSQL would reject.
+    """
+    if isinstance(value, _Constant):
+        _reject_constant(str(value))
+    if isinstance(value, Num):
+        return Num(_pg_numeric(value))
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            _reject_constant(repr(value))
+        return Num(_pg_numeric(repr(value)))
+    if isinstance(value, str):
+        _check_string(value)
+        return value
+    if isinstance(value, list):
+        return [normalise(v) for v in value]
+    if isinstance(value, dict):
+        for k in value:
+            _check_string(k)
+        return {k: normalise(value[k]) for k in sorted(value, key=_key_order)}
+    raise JsonbError(f"not a JSON value: {type(value).__name__}")
+
+
+def render_pg(value: Any) -> str:
+    """Render a `normalise`d value exactly as PostgreSQL's ``jsonb::text``."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, Num):
+        return str(value)
+    if isinstance(value, str):
+        return _pg_string(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(render_pg(v) for v in value) + "]"
+    return "{" + ", ".join(f"{_pg_string(k)}: {render_pg(v)}" for k, v in value.items()) + "}"
+
+
+def _yojson_number(text: str) -> str:
+    # Yojson reads integer literals as ints (or verbatim Intlit) and the rest as floats,
+    # printed with the fewest digits that round-trip.
+    if "." not in text and "e" not in text and "E" not in text:
+        return text
+    f = float(text)
+    if math.isinf(f):
+        return "Infinity" if f > 0 else "-Infinity"
+    return repr(f)
+
+
+def to_compact(value: Any) -> str:
+    """Render a `normalise`d value as the compact JSON the server answers with."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, Num):
+        return _yojson_number(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ",".join(to_compact(v) for v in value) + "]"
+    return (
+        "{"
+        + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{to_compact(v)}" for k, v in value.items())
+        + "}"
+    )
+
+
+def canonicalise(value: Any) -> tuple[str, str, int]:
+    """Return ``(pg_text, compact_json, size)`` for a parsed value (from `loads_lossless`).
+
+    Raises:
+        JsonbError: PostgreSQL would reject the value (the server answers 500).
+    """
+    norm = normalise(value)
+    pg = render_pg(norm)
+    return pg, to_compact(norm), len(pg)
+
+
+def to_plain(value: Any) -> Any:
+    """Turn a `loads_lossless` tree into ordinary Python values (numbers → int or float)."""
+    if isinstance(value, _Constant):
+        return float(value)
+    if isinstance(value, Num):
+        text = str(value)
+        if "." in text or "e" in text or "E" in text:
+            return float(text)
+        return int(text)
+    if isinstance(value, list):
+        return [to_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    return value

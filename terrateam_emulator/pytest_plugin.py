@@ -1,0 +1,87 @@
+"""pytest fixtures for testing against the Terrateam emulator (registered as a pytest11 plugin).
+
+How to use:
+
+* ``terrateam_emulator`` (session scope): one server on a real loopback socket, seeded with
+  ``demo``. Attributes: ``.url``, ``.api_key`` (the demo user's dashboard-like key:
+  ``access_token_create``, ``kv_store_read``, ``kv_store_write``), ``.installation_id``
+  (12345, GitHub), ``.gitlab_installation_id`` (678), ``.admin`` (an
+  `terrateam_emulator.testing.EmulatorAdmin`: mint keys with any caps, advance the clock,
+  inject faults, reset...), ``.server``.
+* ``emulator`` (function scope): the same server after ``POST /_emulator/reset``: fresh data,
+  same URL and same demo key, faults and stats cleared (the clock is not rewound).
+* ``emulator_app`` (function scope): a fresh in-process app (``create_app`` with the demo
+  seed) for ``httpx.ASGITransport``; its demo key is ``app.state.emulator.demo_api_key``.
+
+Example::
+
+    def test_kv_roundtrip(emulator):
+        client = TerrateamClient(emulator.api_key, base_url=emulator.url,
+                                 installation_id=emulator.installation_id)
+        client.kv.set("k", {"v": 1})
+
+Nothing heavy is imported until a fixture is used, so this plugin costs nothing elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+__all__ = ["RunningEmulator", "emulator", "emulator_app", "terrateam_emulator"]
+
+
+@dataclass(frozen=True)
+class RunningEmulator:
+    """A running emulator as the fixtures hand it out (the key is kept out of the repr)."""
+
+    url: str
+    api_key: str = field(repr=False)
+    installation_id: int
+    gitlab_installation_id: int
+    admin: Any
+    server: Any = field(repr=False)
+
+
+@pytest.fixture(scope="session")
+def terrateam_emulator() -> Iterator[RunningEmulator]:
+    """A session-wide emulator on 127.0.0.1 with the demo seed."""
+    from terrateam_emulator._settings import EmulatorSettings
+    from terrateam_emulator.testing import EmulatorServer
+
+    server = EmulatorServer(EmulatorSettings(seed="demo")).start()
+    try:
+        assert server.api_key is not None
+        yield RunningEmulator(
+            url=server.url,
+            api_key=server.api_key,
+            installation_id=12345,
+            gitlab_installation_id=678,
+            admin=server.admin,
+            server=server,
+        )
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def emulator(terrateam_emulator: RunningEmulator) -> RunningEmulator:
+    """The session emulator, reset to its seed (faults and stats cleared)."""
+    terrateam_emulator.admin.reset()
+    return terrateam_emulator
+
+
+@pytest.fixture
+def emulator_app() -> Iterator[Any]:
+    """A fresh in-process emulator app (demo seed) for ``httpx.ASGITransport``."""
+    from terrateam_emulator._app import create_app
+    from terrateam_emulator._settings import EmulatorSettings
+
+    app = create_app(EmulatorSettings(seed="demo"))
+    try:
+        yield app
+    finally:
+        app.state.emulator.db.dispose()

@@ -1,0 +1,1 @@
+"""HTTP routers: each parses a request, calls a backend, and renders upstream's answer."""
