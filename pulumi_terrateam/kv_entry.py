@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pulumi
@@ -58,6 +59,17 @@ class KvEntryArgs:
     read_caps: pulumi.Input[Sequence[pulumi.Input[str | Mapping[str, str]]]] | None = None
     write_caps: pulumi.Input[Sequence[pulumi.Input[str | Mapping[str, str]]]] | None = None
     adopt: pulumi.Input[bool] | None = None
+
+
+def _timestamp(value: Any) -> str | None:
+    """Render the record's last-write time as the server does (``YYYY-MM-DDTHH:MM:SSZ``)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return str(value)
 
 
 def _entry_id(props: dict[str, Any]) -> str:
@@ -148,7 +160,7 @@ class _KvEntryProvider(TerrateamProvider):
     def _record_outputs(props: dict[str, Any], record: Any) -> dict[str, Any]:
         outs = TerrateamProvider.outputs(props)
         outs.update(version=int(record.version), size=int(record.size))
-        outs["created_at"] = str(record.created_at) if record.created_at is not None else None
+        outs["created_at"] = _timestamp(record.created_at)
         return TerrateamProvider.outputs(outs)
 
     def create(self, props: dict[str, Any]) -> CreateResult:

@@ -1,0 +1,42 @@
+"""Fixtures for the Pulumi provider tests: a configured provider server and a core client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from pulumi_terrateam.testing import Engine
+
+
+def stack_config(server: Any) -> dict[str, str]:
+    """The stack configuration a user would set for the emulator's demo key."""
+    return {
+        "terrateam:apiKey": server.api_key,
+        "terrateam:baseUrl": server.url,
+        "terrateam:installationId": str(server.installation_id),
+    }
+
+
+@pytest.fixture(scope="module")
+def engine(terrateam_emulator: Any) -> Iterator[Engine]:
+    """One provider server (python -m pulumi.dynamic) per module, configured for the emulator."""
+    with Engine(config=stack_config(terrateam_emulator), project="tests") as running:
+        yield running
+
+
+@pytest.fixture
+def client(emulator: Any) -> Iterator[Any]:
+    """A core client on the freshly reset emulator (for out-of-band changes and checks)."""
+    from terrateam_core import TerrateamClient
+
+    tc = TerrateamClient(
+        api_key=emulator.api_key,
+        base_url=emulator.url,
+        installation_id=emulator.installation_id,
+    )
+    try:
+        yield tc
+    finally:
+        tc.close()
