@@ -142,15 +142,30 @@ def kv_client(
         level = 20 if verbose == 1 else 10
     # --debug on the root already attached the redacting handler.
     if level is not None and level <= 20 and not state_from_ctx(ctx).debug:
-        from terrateam_core import set_debug_logging
-
-        set_debug_logging(level)
+        _log_to_stderr(ctx, level)
     return client_from_ctx(
         ctx,
         base_url=api_base.rstrip("/") if api_base else None,
         vcs=vcs,
         installation_id=installation_id,
     )
+
+
+def _log_to_stderr(ctx: typer.Context, level: int) -> None:
+    """Attach the core's redacting stderr handler for this command only."""
+    import logging
+
+    from terrateam_core import set_debug_logging
+
+    logger = logging.getLogger("terrateam_core")
+    previous = logger.level
+    handler = set_debug_logging(level)
+
+    def detach() -> None:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+
+    ctx.call_on_close(detach)
 
 
 def parse_caps(values: list[str] | None) -> list[Any] | None:
