@@ -8,18 +8,14 @@ from __future__ import annotations
 import signal
 import sys
 
-from terrateam_emulator.testing import EmulatorAdmin, EmulatorServer
-
 from terrateam_emulator import EmulatorSettings
+from terrateam_emulator.testing import EmulatorServer
 
 
 def main() -> None:
     """Serve until SIGTERM/SIGINT."""
     server = EmulatorServer(EmulatorSettings(seed="demo")).start()
-    minted = EmulatorAdmin(server.url).mint_api_key(
-        "demo-dashboard", ["access_token_create", "kv_store_read", "kv_store_write"]
-    )
-    sys.stdout.write(f"{server.url} {minted.refresh_token}\n")
+    sys.stdout.write(f"{server.url} {server.api_key}\n")
     sys.stdout.flush()
     try:
         signal.sigwait({signal.SIGTERM, signal.SIGINT})

@@ -1,7 +1,7 @@
 """Run the demo's resources through the engine stand-in (no Pulumi CLI needed).
 
 Uses ``TERRATEAM_BASE_URL`` / ``TERRATEAM_API_KEY`` when both are set; otherwise starts a local
-Terrateam emulator (seed ``demo``) on 127.0.0.1 and mints a dashboard-like key on it.
+Terrateam emulator (seed ``demo``) on 127.0.0.1 and uses its demo user's dashboard-like key.
 Walks the same lifecycle as ``pulumi up`` / ``pulumi up`` (no-op) / ``pulumi destroy``.
 """
 
@@ -23,17 +23,13 @@ def _endpoint(stack: ExitStack) -> tuple[str, str]:
     url, key = os.environ.get("TERRATEAM_BASE_URL"), os.environ.get("TERRATEAM_API_KEY")
     if url and key:
         return url, key
-    from terrateam_emulator.testing import EmulatorAdmin, EmulatorServer
-
     from terrateam_emulator import EmulatorSettings
+    from terrateam_emulator.testing import EmulatorServer
 
     server = EmulatorServer(EmulatorSettings(seed="demo")).start()
     stack.callback(server.stop)
-    minted = EmulatorAdmin(server.url).mint_api_key(
-        "demo-dashboard", ["access_token_create", "kv_store_read", "kv_store_write"]
-    )
     print(f"started a Terrateam emulator at {server.url} (seed: demo)")
-    return server.url, str(minted.refresh_token)
+    return server.url, str(server.api_key)
 
 
 def main() -> int:
