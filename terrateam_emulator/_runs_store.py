@@ -114,7 +114,7 @@ def _unlock_times(conn: sa.Connection, vcs: str) -> dict[tuple[int, int | None],
     return {(r[0], r[1]): r[2] for r in rows}
 
 
-def _reported_state(wm: Mapping[str, Any], unlocks: Mapping[tuple[int, int | None], float]) -> str:
+def _reported_state(wm: Mapping[Any, Any], unlocks: Mapping[tuple[int, int | None], float]) -> str:
     """Queued/running runs created before the latest unlock of their repo or PR → aborted."""
     state = str(wm["state"])
     if state not in ("queued", "running"):
@@ -125,7 +125,7 @@ def _reported_state(wm: Mapping[str, Any], unlocks: Mapping[tuple[int, int | Non
     return state
 
 
-def _kind(wm: Mapping[str, Any], title: str | None) -> Any:
+def _kind(wm: Mapping[Any, Any], title: str | None) -> Any:
     if wm["run_kind"] in ("drift", "index"):
         return wm["run_kind"]
     return _omit_none({"pull_number": wm["pull_number"], "pull_request_title": title})
@@ -166,7 +166,7 @@ def _dirspaces_by_wm(conn: sa.Connection, ids: Iterable[str]) -> dict[str, list[
     return out
 
 
-def _common(wm: Mapping[str, Any], state: str) -> dict[str, Any]:
+def _common(wm: Mapping[Any, Any], state: str) -> dict[str, Any]:
     """Fields shared by work-manifest and dirspace rows (filter keys of ``_query``)."""
     return {
         "branch": wm["branch"],
@@ -183,7 +183,7 @@ def _common(wm: Mapping[str, Any], state: str) -> dict[str, Any]:
     }
 
 
-def _body_common(wm: Mapping[str, Any], state: str) -> dict[str, Any]:
+def _body_common(wm: Mapping[Any, Any], state: str) -> dict[str, Any]:
     return {
         "base_branch": wm["base_branch"],
         "base_ref": wm["base_ref"],

@@ -76,7 +76,7 @@ def _choice(
     return str(value)
 
 
-def _repo_index(conn: sa.Connection) -> dict[tuple[str, int], Mapping[str, Any]]:
+def _repo_index(conn: sa.Connection) -> dict[tuple[str, int], Mapping[Any, Any]]:
     rows = conn.execute(sa.select(_db_runs.repos)).mappings()
     return {(r["vcs"], r["id"]): r for r in rows}
 
