@@ -2,7 +2,8 @@
 
 * page size = ``min(limit, 100)``; ``limit <= 0`` is a 500 (an upstream assertion);
 * the token is ``page=n|p,<cursor values…>`` (repeated or comma-joined); arity or type
-  mismatch is a route mismatch (404);
+  mismatch is a route mismatch (404), except that a one-column cursor reads only its first
+  value (upstream ``Typ.ud'``) and ignores extra ones;
 * ``n`` continues after the cursor row in the sort direction, ``p`` goes back before it, and
   results are always returned in display order;
 * the ``Link`` header is always present (possibly empty) and built from the request URL with the
@@ -84,12 +85,18 @@ def _typed(kind: ColumnKind, raw: str) -> Any:
 def parse_page_token(
     values: Sequence[str] | None, columns: Sequence[ColumnKind]
 ) -> tuple[bool, PageToken | None]:
-    """``(ok, token)``: absent → ``(True, None)``; bad direction, arity or type → not ok."""
+    """``(ok, token)``: absent → ``(True, None)``; bad direction, arity or type → not ok.
+
+    Multi-column cursors need exactly one value per column (upstream ``Typ.tuple``).
+    """
     if values is None:
         return True, None
     if not values or values[0] not in ("n", "p"):
         return False, None
     raw = list(values[1:])
+    if len(columns) == 1:
+        # Single-column cursors decode with `ud'`: the first value, extra ones ignored.
+        raw = raw[:1]
     if len(raw) != len(columns):
         return False, None
     typed = [_typed(kind, value) for kind, value in zip(columns, raw, strict=True)]

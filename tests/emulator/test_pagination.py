@@ -46,6 +46,9 @@ def test_parse_page_token() -> None:
     assert not parse_page_token([], cols)[0]
     assert parse_page_token(["n", "0x10"], ("int",)) == (True, PageToken("n", (16,)))
     assert not parse_page_token(["n", "ten"], ("int",))[0]
+    assert not parse_page_token(["n"], ("int",))[0]
+    # One-column cursors take the first value and ignore the rest (upstream `ud'`).
+    assert parse_page_token(["p", "5", "junk"], ("int",)) == (True, PageToken("p", (5,)))
 
 
 def _walk_forward(rows: list[int], size: int, sort: Any) -> list[list[int]]:

@@ -293,6 +293,13 @@ def test_route_mismatch__wrong_methods(api: httpx.Client) -> None:
     assert api.post(GL + "/repos/refresh").status_code == 404
 
 
+def test_page_token__one_column_cursor_ignores_extra_values(api: httpx.Client) -> None:
+    plain = api.get(GH + "/repos?limit=2&page=n,infrastructure").json()
+    extra = api.get(GH + "/repos?limit=2&page=n,infrastructure,whatever").json()
+    assert plain == extra
+    assert [r["name"] for r in plain["repositories"]] == ["networking", "platform-modules"]
+
+
 def test_page_token__comma_joined_equals_repeated(api: httpx.Client) -> None:
     first = api.get(GH + "/work-manifests?limit=2")
     w = first.json()["work_manifests"][-1]
