@@ -31,10 +31,10 @@ def _one(cap: Any) -> str | dict[str, str]:
     if isinstance(cap, str):
         if cap in SIMPLE_CAPABILITIES:
             return cap
-        name, sep, arg = cap.partition("=")
-        if sep and name == "installation_id" and arg.strip().isdigit():
+        prefix, sep, arg = cap.partition("=")
+        if sep and prefix == "installation_id" and arg.strip().isdigit():
             return {"name": "installation_id", "id": str(int(arg))}
-        if sep and name == "vcs" and arg in ("github", "gitlab"):
+        if sep and prefix == "vcs" and arg in ("github", "gitlab"):
             return {"name": "vcs", "vcs": arg}
         raise ValueError(f"unknown capability {cap!r}")
     if isinstance(cap, dict):

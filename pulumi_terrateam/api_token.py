@@ -86,7 +86,7 @@ class _ApiTokenProvider(TerrateamProvider):
         """Compare capabilities as sets against what the server stored (plus its vcs entry)."""
         changed = [k for k in ("name", "vcs") if not same_value(olds.get(k), news.get(k))]
         wanted, stored = news.get("capabilities"), olds.get("capabilities")
-        if not (is_known(wanted) and is_known(news.get("vcs"))):
+        if not (isinstance(wanted, list) and is_known(wanted) and is_known(news.get("vcs"))):
             return [*changed, "capabilities"]
         try:
             want = canonical_capabilities([*wanted, vcs_capability(news["vcs"])])
@@ -119,11 +119,21 @@ class _ApiTokenProvider(TerrateamProvider):
                         "allow_duplicate_name=True"
                     )
             created = client.access_tokens.create(name, requested, vcs=vcs)
+            if created.id is None:
+                # The key exists but the listing could not single it out (a concurrent create
+                # with the same name, or more than the 100 keys the server lists).
+                same = [k.id for k in client.access_tokens.list(vcs=vcs) if k.name == name]
+                raise TerrateamProviderError(
+                    f"API token {name!r} was created but its id could not be determined; it is "
+                    f"one of: {', '.join(same) or '(not listed)'}. Delete the extra key in "
+                    "Terrateam, then run `pulumi up` again"
+                )
+            token_id: str = created.id
             stored = _stored_caps(created.capabilities)
             have = canonical_capabilities(stored)
             missing = [cap for cap in requested if cap not in have]
             if missing:
-                client.access_tokens.delete(created.id, vcs=vcs)
+                client.access_tokens.delete(token_id, vcs=vcs)
                 labels = ", ".join(capability_label(c) for c in missing)
                 raise TerrateamProviderError(
                     f"Terrateam silently dropped capabilities from API token {name!r}: {labels}. "
@@ -136,10 +146,10 @@ class _ApiTokenProvider(TerrateamProvider):
                 "vcs": vcs,
                 "allow_duplicate_name": bool(props.get("allow_duplicate_name")),
                 "capabilities": stored,
-                "token_id": created.id,
+                "token_id": token_id,
                 "refresh_token": created.refresh_token.get_secret_value(),
             }
-        return CreateResult(created.id, outs)
+        return CreateResult(token_id, outs)
 
     def refresh(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
         """Find the key by id; ``None`` when deleted out of band. Keeps the refresh token."""

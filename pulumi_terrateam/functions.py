@@ -70,7 +70,7 @@ def fetch_kv_entry(
         record = client.kv.get_or_none(
             key, idx=int(idx), committed=committed, installation_id=installation_id, vcs=vcs
         )
-    return _dump(record) if record is not None else None
+    return dict(_dump(record)) if record is not None else None
 
 
 def fetch_artifact_info(
@@ -88,7 +88,7 @@ def fetch_artifact_info(
             info = client.kv.artifact_info(key, installation_id=installation_id, vcs=vcs)
         except NotFoundError:
             return None
-    return _dump(info)
+    return dict(_dump(info))
 
 
 def fetch_work_manifests(
@@ -166,7 +166,9 @@ def _stack_config() -> pulumi.Output[ProviderConfig]:
     return pulumi.Output.from_input(cfg.get_secret("apiKey")).apply(build)
 
 
-def _invoke(fetch: Callable[..., Any], *args: Any, secret: bool = False, **kwargs: Any) -> Any:
+def _invoke(
+    fetch: Callable[..., Any], *args: Any, secret: bool = False, **kwargs: Any
+) -> pulumi.Output[Any]:
     def call(values: list[Any]) -> Any:
         config, call_args, call_kwargs = values
         return fetch(config, *call_args, **call_kwargs)

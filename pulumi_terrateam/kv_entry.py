@@ -68,8 +68,8 @@ def _timestamp(value: Any) -> str | None:
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(UTC)
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return str(value)
+        return str(value.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return str(value)  # already the server's text form
 
 
 def _entry_id(props: dict[str, Any]) -> str:

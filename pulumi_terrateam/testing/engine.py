@@ -119,7 +119,7 @@ def _struct(values: dict[str, Any]) -> struct_pb2.Struct:
 
 
 def _dict(struct: struct_pb2.Struct) -> dict[str, Any]:
-    return json_format.MessageToDict(struct)
+    return dict(json_format.MessageToDict(struct))
 
 
 class Engine:
