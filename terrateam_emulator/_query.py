@@ -138,7 +138,15 @@ Ast = tuple[Any, ...]  # ("tag", s) | ("and", l, r) | ("or", l, r) | ("not", e) 
 
 
 class _Parser:
-    """Recursive descent: ``or`` < ``and``/juxtaposition < ``not``/atoms; left associative."""
+    """Recursive descent reproducing upstream's Menhir grammar and its conflict resolution.
+
+    Upstream declares ``%left OR`` below ``%left AND`` and has a juxtaposition production
+    ``expr: expr expr`` with no precedence. Explicit ``and``/``or`` therefore follow the
+    declared precedence (``and`` tighter, both left associative), while every conflict that
+    involves juxtaposition is resolved by shifting (the LR default). So a juxtaposed
+    operand takes the whole rest of the expression, up to ``)`` or the end, as its right-hand
+    side: ``a b or c`` is ``a and (b or c)`` and ``a or b c or d`` is ``a or (b and (c or d))``.
+    """
 
     def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens
@@ -169,19 +177,20 @@ class _Parser:
         return ast
 
     def expr(self) -> Ast:
-        left = self.conj()
-        while self.peek() == "OR":
-            self.pos += 1
-            left = ("or", left, self.conj())
-        return left
+        """Everything up to ``)`` or the end."""
+        return self.binary(0)
 
-    def conj(self) -> Ast:
+    def binary(self, min_prec: int) -> Ast:
         left = self.unary()
-        while self.peek() in ("AND", "STR", "LP", "NOT"):
-            if self.peek() == "AND":
-                self.pos += 1
-            left = ("and", left, self.unary())
-        return left
+        while True:
+            kind = self.peek()
+            if kind in ("STR", "LP", "NOT"):
+                return ("and", left, self.expr())  # juxtaposition: shift wins every conflict
+            prec = {"OR": 1, "AND": 2}.get(kind)
+            if prec is None or prec < min_prec:
+                return left
+            self.pos += 1
+            left = ("or" if kind == "OR" else "and", left, self.binary(prec + 1))
 
     def unary(self) -> Ast:
         kind = self.peek()

@@ -73,6 +73,20 @@ def test_compile_query__and_binds_tighter_than_or() -> None:
     assert not c2.matches(_wm())
 
 
+def test_compile_query__juxtaposition_takes_the_rest_of_the_expression() -> None:
+    """Menhir resolves the juxtaposition conflicts by shifting: `a b or c` = a and (b or c)."""
+    row = _wm()  # repo infra, type plan, user alice
+    assert not _compile("repo:other type:plan or user:alice").matches(row)
+    assert _compile("(repo:other type:plan) or user:alice").matches(row)
+    assert _compile("repo:infra type:apply or user:alice").matches(row)
+    # `a or b c or d` = a or (b and (c or d))
+    assert not _compile("repo:x or user:bob type:plan or repo:infra").matches(row)
+    assert _compile("repo:x or user:alice type:apply or repo:infra").matches(row)
+    # Explicit keywords keep their declared precedence, inside or outside juxtaposition.
+    assert _compile("repo:x and type:apply or user:alice").matches(row)
+    assert not _compile("repo:infra repo:x and type:plan or user:bob").matches(row)
+
+
 def test_compile_query__keywords_case_insensitive_and_not() -> None:
     assert _compile("repo:x OR NOT repo:y").matches(_wm())
     assert not _compile("not (repo:infra or repo:x)").matches(_wm())
