@@ -176,6 +176,6 @@ class AsyncTerrateamClient(BaseClient):
                 continue
             delay = self._after_response(call, response, attempt, started, deadline)
             if delay is None:
-                return finish(call, response)
+                return finish(call, response, attempt)
             await response.aclose()
             await self._sleep(delay)

@@ -139,14 +139,16 @@ def error_from_response(
     return cls(status_code=status, method=method, path=path, body_excerpt=excerpt)
 
 
-def finish(call: Call[T], response: httpx.Response) -> T:
+def finish(call: Call[T], response: httpx.Response, attempts: int = 1) -> T:
     """Return the parsed result of a final response, or raise its error."""
     status = response.status_code
     if status in call.ok:
         return call.parse(response)
     if status in call.on_status:
         return call.on_status[status](response)
-    raise error_from_response(call, response, method=call.method, path=call.path)
+    err = error_from_response(call, response, method=call.method, path=call.path)
+    err.attempts = attempts
+    raise err
 
 
 def _parse_json(response: httpx.Response) -> Any:

@@ -172,6 +172,6 @@ class TerrateamClient(BaseClient):
                 continue
             delay = self._after_response(call, response, attempt, started, deadline)
             if delay is None:
-                return finish(call, response)
+                return finish(call, response, attempt)
             response.close()
             self._sleep(delay)

@@ -133,6 +133,8 @@ class APIStatusError(TerrateamError):
         self.method = method
         self.path = path
         self.body_excerpt = excerpt
+        #: How many times the call was sent (> 1: an earlier attempt may have taken effect).
+        self.attempts = 1
 
 
 class BadRequestError(APIStatusError):

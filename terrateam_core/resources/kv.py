@@ -261,9 +261,9 @@ class KV:
     ) -> KVRecord:
         """Read, apply ``fn(data)`` (``None`` when absent), CAS; re-read and retry on conflict.
 
-        A CAS whose response was lost and whose retry conflicts is a success if the stored value
-        is already ours at the next version. Raises :class:`KVConflictError` after
-        ``max_attempts``.
+        A CAS that was sent more than once (its first response lost) and then conflicts is a
+        success if the stored value is already ours at the next version. Raises
+        :class:`KVConflictError` after ``max_attempts``.
         """
         scope: dict[str, Any] = {"installation_id": installation_id, "vcs": vcs}
         for _ in range(max_attempts):
@@ -281,9 +281,11 @@ class KV:
                     write_caps=write_caps,
                     **scope,
                 )
-            except KVConflictError:
+            except KVConflictError as exc:
+                # Only a retried CAS can have been applied already (P19): a first-attempt
+                # conflict may also find an equal value written by someone else.
                 found = self.get_or_none(key, idx=idx, committed=False, **scope)
-                if _same_value(found, new, version):
+                if exc.attempts > 1 and _same_value(found, new, version):
                     assert found is not None
                     return found
         raise KVConflictError(
@@ -555,9 +557,9 @@ class AsyncKV:
                     write_caps=write_caps,
                     **scope,
                 )
-            except KVConflictError:
+            except KVConflictError as exc:
                 found = await self.get_or_none(key, idx=idx, committed=False, **scope)
-                if _same_value(found, new, version):
+                if exc.attempts > 1 and _same_value(found, new, version):
                     assert found is not None
                     return found
         raise KVConflictError(

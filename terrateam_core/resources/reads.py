@@ -180,11 +180,16 @@ class PullRequests(_Sync):
         vcs: str | None = None,
         max_items: int | None = None,
     ) -> SyncPaginator[PullRequest]:
-        """Pull requests, newest number first; ``pr`` filters one number."""
+        """Pull requests, newest number first; ``pr`` filters one number.
+
+        The server pages on ``pull_number`` alone, so PRs of different repos sharing a number
+        can fall between pages; the page size therefore defaults to the maximum (100).
+        """
         v, i = self._client._scope(vcs, installation_id)
+        size = _calls.MAX_PAGE if limit is None else limit
 
         def fetch(tokens: list[str] | None) -> Page[PullRequest]:
-            return self._client._execute(_calls.pull_requests_page(v, i, tokens, limit, pr))
+            return self._client._execute(_calls.pull_requests_page(v, i, tokens, size, pr))
 
         return SyncPaginator(fetch, max_items=max_items)
 
@@ -417,11 +422,12 @@ class AsyncPullRequests(_Async):
         vcs: str | None = None,
         max_items: int | None = None,
     ) -> AsyncPaginator[PullRequest]:
-        """Pull requests, newest number first."""
+        """Pull requests, newest number first (page size defaults to 100, see the sync twin)."""
         v, i = self._client._scope(vcs, installation_id)
+        size = _calls.MAX_PAGE if limit is None else limit
 
         async def fetch(tokens: list[str] | None) -> Page[PullRequest]:
-            return await self._client._execute(_calls.pull_requests_page(v, i, tokens, limit, pr))
+            return await self._client._execute(_calls.pull_requests_page(v, i, tokens, size, pr))
 
         return AsyncPaginator(fetch, max_items=max_items)
 
