@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from terrateam_emulator._query import (
     DIRSPACE_TAGS,
@@ -208,3 +210,26 @@ def test_compile_query__dirspace_states() -> None:
 def test_compile_query__first_error_in_walk_order_wins() -> None:
     assert _reject("foo:1 pr:x") == Rejection(400, {"id": "UNKNOWN_TAG", "data": "foo"})
     assert _reject("pr:x foo:1") == Rejection(400, {"id": "x"})
+
+
+_WORDS = ["and ", "or ", "not ", " in ", "dir", "sort:", "created_at:", "..", "pr:", "id:"]
+_ALPHABET = st.sampled_from(
+    [*"abcz:._-() '\"\\\t", *_WORDS, "state:", "2026-03-04", "ignore_errors", "é"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.lists(_ALPHABET, max_size=12).map("".join),
+    tz=st.sampled_from([None, "UTC", "Nope/Zone"]),
+)
+def test_compile_query__never_crashes(text: str, tz: str | None) -> None:
+    """Any text compiles to a query or to a documented rejection; predicates never raise."""
+    for tags in (WORK_MANIFEST_TAGS, DIRSPACE_TAGS, OUTPUT_TAGS):
+        out = compile_query(text, tags=tags, default_sort="asc", tz=tz, now=2e9)
+        if isinstance(out, Rejection):
+            assert out.status in (400, 500)
+            assert out.body is None or set(out.body) <= {"id", "data"}
+        else:
+            out.matches(_wm())
+            out.matches({"scope": {"type": "run"}, "wm_state": "queued"})
