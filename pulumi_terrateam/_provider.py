@@ -2,9 +2,9 @@
 
 Providers are pickled by reference into the Pulumi state (``__provider``), so they hold no
 client, lock or credential on ``self``. Stack configuration received by ``configure()`` is
-kept in a module-level weak map keyed by the provider instance (never pickled), and each
-CRUD call builds a fresh ``TerrateamClient`` from it, falling back to the ``TERRATEAM_*``
-environment read at call time.
+kept in a module-level weak map keyed by the provider instance (never pickled); each CRUD
+call resolves its settings from it, falling back to the ``TERRATEAM_*`` environment read at
+call time, and uses the per-process client for those settings (``_clients``).
 """
 
 from __future__ import annotations
@@ -162,31 +162,21 @@ class TerrateamProvider(ResourceProvider):
 
     @contextmanager
     def client(self, action: str) -> Iterator[TerrateamClient]:
-        """Yield a fresh client for one call; translate core errors into user-facing ones.
+        """Yield the client for this call; translate core errors into user-facing ones.
+
+        Settings are resolved now (stack config, then ``TERRATEAM_*``, then the profile); the
+        client itself is shared per process (see ``_clients``), never stored on ``self``.
 
         Args:
             action: what is being done, for error messages ("create API token 'ci'").
         """
-        from terrateam_core import TerrateamClient
+        from pulumi_terrateam._clients import client_for
         from terrateam_core.errors import TerrateamError
 
-        config = self.config
         try:
-            client = TerrateamClient(
-                api_key=config.api_key,
-                base_url=config.base_url,
-                vcs=config.vcs,
-                installation_id=config.installation_id,
-                user_agent_extra=("pulumi-terrateam",),
-            )
+            yield client_for(self.config)
         except TerrateamError as exc:
             raise TerrateamProviderError(f"cannot {action}: {describe_error(exc)}") from None
-        try:
-            yield client
-        except TerrateamError as exc:
-            raise TerrateamProviderError(f"cannot {action}: {describe_error(exc)}") from None
-        finally:
-            client.close()
 
     # -- check / diff / read -----------------------------------------------------------
 

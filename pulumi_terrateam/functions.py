@@ -41,19 +41,9 @@ def _dump(model: Any) -> Any:
 
 @contextmanager
 def _client(config: ProviderConfig) -> Iterator[TerrateamClient]:
-    from terrateam_core import TerrateamClient
+    from pulumi_terrateam._clients import client_for
 
-    client = TerrateamClient(
-        api_key=config.api_key,
-        base_url=config.base_url,
-        vcs=config.vcs,
-        installation_id=config.installation_id,
-        user_agent_extra=("pulumi-terrateam",),
-    )
-    try:
-        yield client
-    finally:
-        client.close()
+    yield client_for(config)
 
 
 def fetch_kv_entry(

@@ -160,3 +160,32 @@ def test_env_fallback_when_not_configured(emulator: Any, monkeypatch: pytest.Mon
     monkeypatch.setenv("TERRATEAM_INSTALLATION_ID", "12345")
     outs = provider.create(_checked(provider, {"key": "env", "value": 1})).outs
     assert outs["installation_id"] == 12345
+
+
+def test_environment_is_read_at_call_time(
+    emulator: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """No credential → a clear error; setting the env afterwards works without a restart."""
+    provider = _KvEntryProvider()
+    for name in ("TERRATEAM_API_KEY", "TERRATEAM_ACCESS_TOKEN", "TTM_API_KEY", "TERRATEAM_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TERRATEAM_CONFIG_FILE", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("TERRATEAM_BASE_URL", emulator.url)
+    inputs = _checked(provider, {"key": "late", "value": 1, "installation_id": 12345})
+    with pytest.raises(TerrateamProviderError) as info:
+        provider.create(inputs)
+    assert "terrateam:apiKey" in str(info.value)
+    assert "TERRATEAM_API_KEY" in str(info.value)
+    monkeypatch.setenv("TERRATEAM_API_KEY", emulator.api_key)
+    assert provider.create(inputs).outs["version"] == 0
+
+
+def test_clients_are_shared_per_settings_not_stored_on_provider(emulator: Any) -> None:
+    """Two providers with the same settings share one client; none is kept on the provider."""
+    from pulumi_terrateam._clients import client_for
+
+    first = _provider(_KvEntryProvider, emulator)
+    second = _provider(_ApiTokenProvider, emulator)
+    assert client_for(first.config) is client_for(second.config)
+    assert vars(first) == {}
+    assert vars(second) == {}
