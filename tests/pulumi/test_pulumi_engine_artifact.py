@@ -75,3 +75,19 @@ def test_kv_artifact_missing_file_is_a_check_failure(engine: Engine, tmp_path: P
         engine.up(KvArtifact, "m", {"key": "m", "source": str(tmp_path / "nope")})
     assert info.value.failures[0][0] == "source"
     assert "not found" in info.value.message
+
+
+def test_kv_artifact_out_of_band_upload_is_repaired(
+    engine: Engine, client: Any, tmp_path: Path
+) -> None:
+    """Someone uploads other bytes: refresh sees the new sha256 and up uploads the file again."""
+    path = tmp_path / "mine.txt"
+    path.write_text("mine")
+    state = engine.up(KvArtifact, "o", {"key": "art/o", "source": str(path)})
+    client.kv.put_artifact("art/o", b"theirs")
+    state = engine.refresh(state)
+    assert state is not None
+    assert state.outputs["sha256"] == hashlib.sha256(b"theirs").hexdigest()
+    state = engine.up(KvArtifact, "o", {"key": "art/o", "source": str(path)}, state)
+    assert state.op == "update"
+    assert client.kv.artifact_info("art/o").sha256 == hashlib.sha256(b"mine").hexdigest()

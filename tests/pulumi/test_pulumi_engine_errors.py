@@ -77,3 +77,31 @@ def test_secrets_stay_out_of_errors_and_reprs(engine: Engine, client: Any) -> No
         engine.up(KvEntry, "v", {"key": "v", "value": "hunter2-value-new"}, entry)
     assert "hunter2" not in info.value.details
     assert secret not in info.value.details
+
+
+def test_missing_capability_error(terrateam_emulator: Any, emulator: Any) -> None:
+    """A key without access_token_create gets a permission error naming the problem."""
+    minted = emulator.admin.mint_api_key("kv-only", ["kv_store_read", "kv_store_write"])
+    config = {
+        "terrateam:apiKey": minted.refresh_token,
+        "terrateam:baseUrl": terrateam_emulator.url,
+    }
+    with Engine(config=config) as limited, pytest.raises(EngineError) as info:
+        limited.up(ApiToken, "t", {"name": "t", "capabilities": ["kv_store_read"]})
+    assert "permission denied" in info.value.message
+    assert "capability" in info.value.message
+    assert minted.refresh_token not in info.value.details
+
+
+def test_provider_process_output_holds_no_secrets(
+    engine: Engine, client: Any, terrateam_emulator: Any
+) -> None:
+    """Nothing the provider server prints contains the API key, a refresh token or a value."""
+    token = engine.up(ApiToken, "quiet", {"name": "quiet", "capabilities": ["kv_store_read"]})
+    entry = engine.up(KvEntry, "quiet", {"key": "quiet", "value": "s3cr3t-value"})
+    engine.destroy(entry)
+    engine.destroy(token)
+    printed = "\n".join(engine.stderr)
+    assert token.outputs["refresh_token"] not in printed
+    assert "s3cr3t-value" not in printed
+    assert terrateam_emulator.api_key not in printed
