@@ -59,6 +59,10 @@ class FakeTerrateam:
     routes: dict[tuple[str, str], Callable[[httpx.Request], httpx.Response]] = field(
         default_factory=dict
     )
+    #: (method, path prefix) → handler, tried after the exact routes.
+    prefix_routes: dict[tuple[str, str], Callable[[httpx.Request], httpx.Response]] = field(
+        default_factory=dict
+    )
     refresh_delay: float = 0.0
     issued: dict[str, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -89,6 +93,9 @@ class FakeTerrateam:
         elif token not in self.issued or self.clock() > self.issued[token]:
             return httpx.Response(403)
         handler = self.routes.get((request.method, request.url.path))
+        for (method, prefix), candidate in self.prefix_routes.items():
+            if handler is None and method == request.method and request.url.path.startswith(prefix):
+                handler = candidate
         if handler is None:
             return httpx.Response(404, headers={"content-type": "text/html"})
         return handler(request)
