@@ -8,12 +8,15 @@ config file, plus whatever the test adds (``cli_env``).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -75,3 +78,40 @@ def cli_proc(cli_env: dict[str, str]) -> Callable[..., CliResult]:
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
     return run
+
+
+@pytest.fixture(params=["runner", "subprocess"])
+def run(
+    request: pytest.FixtureRequest,
+    cli: Callable[..., CliResult],
+    cli_proc: Callable[..., CliResult],
+) -> Callable[..., CliResult]:
+    """Each test using this runs twice: through CliRunner and as the installed script."""
+    return cli if request.param == "runner" else cli_proc
+
+
+@pytest.fixture
+def live(emulator: Any, cli_env: dict[str, str]) -> Any:
+    """Point the CLI at the (freshly reset) emulator with the demo user's key."""
+    cli_env.update(
+        TERRATEAM_BASE_URL=emulator.url,
+        TERRATEAM_API_KEY=emulator.api_key,
+        TERRATEAM_INSTALLATION_ID=str(emulator.installation_id),
+    )
+    return emulator
+
+
+@pytest.fixture
+def dev_api(live: Any) -> Callable[..., Any]:
+    """Call the emulator's developer API (``/_emulator/...``) with the standard library."""
+
+    def call(method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(
+            live.url + path, data=data, method=method, headers={"content-type": "application/json"}
+        )
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            raw = resp.read()
+        return json.loads(raw) if raw else None
+
+    return call
