@@ -131,11 +131,17 @@ class TerrateamProvider(ResourceProvider):
         """Remember the stack's ``terrateam:*`` settings for this provider instance."""
         values = {attr: req.config.get(key) for attr, key in CONFIG_KEYS.items()}
         installation = values["installation_id"]
+        try:
+            installation_id = int(installation) if installation not in (None, "") else None
+        except (TypeError, ValueError):
+            raise TerrateamProviderError(
+                f"terrateam:installationId must be an integer, got {installation!r}"
+            ) from None
         config = ProviderConfig(
             api_key=str(values["api_key"]) if values["api_key"] else None,
             base_url=str(values["base_url"]) if values["base_url"] else None,
             vcs=str(values["vcs"]) if values["vcs"] else None,
-            installation_id=int(installation) if installation not in (None, "") else None,
+            installation_id=installation_id,
         )
         with _CONFIGS_LOCK:
             _CONFIGS[self] = config

@@ -36,6 +36,10 @@ def test_kv_artifact_lifecycle(engine: Engine, client: Any, emulator: Any, tmp_p
     state = engine.up(KvArtifact, "bundle", inputs, state)
     assert state.op == "same"
     assert _kv_writes(emulator) == 0, "an unchanged file is not uploaded again"
+    refreshed = engine.refresh(state)
+    assert refreshed is not None
+    assert refreshed.outputs["sha256"] == state.outputs["sha256"]
+    assert engine.up(KvArtifact, "bundle", inputs, refreshed).op == "same"
 
     path.write_bytes(b"changed contents")
     state = engine.up(KvArtifact, "bundle", inputs, state)

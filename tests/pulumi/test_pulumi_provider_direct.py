@@ -189,3 +189,10 @@ def test_clients_are_shared_per_settings_not_stored_on_provider(emulator: Any) -
     assert client_for(first.config) is client_for(second.config)
     assert vars(first) == {}
     assert vars(second) == {}
+
+
+def test_configure_rejects_non_integer_installation() -> None:
+    """A bad terrateam:installationId fails with a message naming the key."""
+    provider = _KvEntryProvider()
+    with pytest.raises(TerrateamProviderError, match="terrateam:installationId"):
+        provider.configure(ConfigureRequest(Config({"terrateam:installationId": "abc"}, "t")))
