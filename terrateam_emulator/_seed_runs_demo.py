@@ -68,10 +68,13 @@ def _repos() -> list[dict[str, Any]]:
 
 def _pull_requests(rng: random.Random, repos: list[dict[str, Any]]) -> list[dict[str, Any]]:
     prs = []
-    for repo in repos:
+    for index, repo in enumerate(repos):
         count = 3 if repo.get("vcs") == "gitlab" else rng.randint(6, 9)
-        for n in range(1, count + 1):
-            state = "open" if n > count - 3 else rng.choice(["merged", "merged", "closed"])
+        # Numbers do not repeat across the installation's repos: the pull-request list pages
+        # on `pull_number` alone (upstream), and a demo should list every PR.
+        first = 1 if repo.get("vcs") == "gitlab" else 1 + 10 * index
+        for n in range(first, first + count):
+            state = "open" if n >= first + count - 3 else rng.choice(["merged", "merged", "closed"])
             pr: dict[str, Any] = {
                 "repo_id": repo["id"],
                 "pull_number": n,

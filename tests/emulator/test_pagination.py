@@ -143,3 +143,12 @@ def test_encode_query__round_trips_through_parse(items: list[tuple[str, list[str
     assert parse_query(encode_query(items)) == items
     for key, _ in items:
         assert values(parse_query(encode_query(items)), key) is not None
+
+
+def test_paginate__single_column_cursor_skips_ties_like_upstream() -> None:
+    """Pull requests page on `[pull_number]` alone: rows tied with the cursor are skipped."""
+    rows = [("a", 3), ("b", 3), ("c", 2), ("d", 1)]
+    first = paginate(rows, key=lambda r: (r[1],), sort="desc", size=1, token=None)
+    assert first.items == [("a", 3)]
+    second = paginate(rows, key=lambda r: (r[1],), sort="desc", size=1, token=PageToken("n", (3,)))
+    assert second.items == [("c", 2)]  # ("b", 3) is never listed

@@ -65,6 +65,16 @@ LISTS = [
         {(o["idx"],) for o in BIG_WM["outputs"]},
     ),
     (
+        GH + "/pull-requests",
+        "pull_requests",
+        ("repository", "pull_number"),
+        {
+            (p["repo_id"], p["pull_number"])
+            for p in SEED["pull_requests"]
+            if p.get("vcs") != "gitlab"
+        },
+    ),
+    (
         GH + "/repos",
         "repositories",
         ("name",),
@@ -95,19 +105,14 @@ def test_list__pages_forward_and_back_without_gaps_or_duplicates(
         assert "prev" not in _links(c.get(_links(last)["prev"])) or len(pages) > 2
 
 
-def test_pull_requests__page_by_number_desc(emulator: Any) -> None:
-    """The cursor is `[pull_number]` only (upstream): every number is seen, in desc order."""
-    with httpx.Client(headers={"authorization": f"Bearer {emulator.api_key}"}, timeout=30) as c:
-        pages, _ = _walk(c, f"{emulator.url}{GH}/pull-requests?limit=100", "pull_requests", "next")
-        numbers = [p["pull_number"] for page in pages for p in page]
-        assert numbers == sorted(numbers, reverse=True)
-        gh_prs = [p for p in SEED["pull_requests"] if p.get("vcs") != "gitlab"]
-        assert len(numbers) == len(gh_prs)
-        small, _ = _walk(c, f"{emulator.url}{GH}/pull-requests?limit=2", "pull_requests", "next")
-        assert {p["pull_number"] for page in small for p in page} == set(numbers)
-        only = c.get(f"{emulator.url}{GH}/pull-requests?pr=2").json()["pull_requests"]
-        assert only
-        assert {p["pull_number"] for p in only} == {2}
+def test_pull_requests__number_desc_and_pr_filter(api: httpx.Client) -> None:
+    prs = api.get(GH + "/pull-requests?limit=100").json()["pull_requests"]
+    numbers = [p["pull_number"] for p in prs]
+    assert numbers == sorted(numbers, reverse=True)
+    only = api.get(GH + "/pull-requests?pr=12").json()["pull_requests"]
+    assert [(p["pull_number"], p["name"]) for p in only] == [(12, "platform-modules")]
+    assert api.get(GH + "/pull-requests?pr=0x0C").json()["pull_requests"] == only
+    assert api.get(GH + "/pull-requests?pr=999").json() == {"pull_requests": []}
 
 
 def test_work_manifests__default_order_and_limits(api: httpx.Client) -> None:
