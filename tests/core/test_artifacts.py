@@ -6,12 +6,14 @@ import asyncio
 import base64
 import hashlib
 import io
+import logging
 import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from terrateam_core import AsyncTerrateamClient, TerrateamClient
@@ -288,3 +290,58 @@ def test_aput_aget_artifact__async_round_trip(emulator: Any, tmp_path: Path) -> 
     assert info.chunks == 13
     assert ttm.layout == "ttm"
     assert ttm.sha256 == info.sha256
+
+
+class CountingTransport(httpx.AsyncBaseTransport):
+    """A real loopback transport that records how many chunk writes are in flight at once."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.active = 0
+        self.peak = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        counted = request.method == "PUT" and "/cas/key/" in request.url.path
+        if counted:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+        try:
+            return await self.inner.handle_async_request(request)
+        finally:
+            if counted:
+                self.active -= 1
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_aput_artifact__bounded_concurrency(emulator: Any) -> None:
+    """The async client keeps several chunk writes in flight, never more than asked."""
+    transport = CountingTransport()
+
+    async def main() -> None:
+        async with AsyncTerrateamClient(
+            api_key=emulator.api_key,
+            base_url=emulator.url,
+            installation_id=emulator.installation_id,
+            transport=transport,
+        ) as ac:
+            await ac.kv.put_artifact(
+                "art/bounded", os.urandom(40 * 1024), chunk_size=1024, concurrency=4
+            )
+
+    asyncio.run(main())
+    assert 1 < transport.peak <= 4
+
+
+def test_artifacts__debug_log_has_no_key_or_data(
+    client: TerrateamClient, emulator: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """At DEBUG the request log carries neither the API key nor the chunk contents."""
+    caplog.set_level(logging.DEBUG, logger="terrateam_core")
+    payload = b"TOP-SECRET-PAYLOAD " * 20
+    client.kv.put_artifact("art/log", payload, chunk_size=64)
+    client.kv.get_artifact("art/log", io.BytesIO())
+    assert caplog.records
+    assert emulator.api_key not in caplog.text
+    assert base64.b64encode(payload[:63]).decode()[:40] not in caplog.text
