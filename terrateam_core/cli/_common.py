@@ -11,7 +11,7 @@ import dataclasses
 import itertools
 import sys
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypedDict, TypeVar
 
 import typer
 from typer.core import TyperGroup
@@ -63,7 +63,14 @@ def take(items: Iterable[T], limit: int) -> list[T]:
     return list(itertools.islice(items, limit))
 
 
-def page_args(limit: int) -> dict[str, int | None]:
+class PageArgs(TypedDict):
+    """Paginator keyword arguments derived from ``--limit``."""
+
+    limit: int
+    max_items: int | None
+
+
+def page_args(limit: int) -> PageArgs:
     """Paginator arguments for ``--limit``: big pages (the server caps them at 100) and a
     total of *limit* items (0: all)."""
     return {"limit": min(limit, 100) if limit > 0 else 100, "max_items": limit or None}

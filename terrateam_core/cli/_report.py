@@ -123,7 +123,9 @@ def summarize(runs: Iterable[Mapping[str, Any]], *, slowest: int = 10) -> dict[s
     runs = list(runs)
     by_state: Counter[str] = Counter()
     by_type: Counter[str] = Counter()
-    total, repos, dirspaces = _Group(), {}, {}
+    total = _Group()
+    repos: dict[str, _Group] = {}
+    dirspaces: dict[tuple[str, str, str], _Group] = {}
     timed: list[tuple[float, Mapping[str, Any]]] = []
     for run in runs:
         by_state[str(run.get("state"))] += 1

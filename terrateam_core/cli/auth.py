@@ -25,7 +25,7 @@ def _read_api_key() -> str:
     # Never from argv (it would land in shell history and `ps`): a hidden prompt on a
     # terminal, otherwise the first line of stdin (`... | terrateam configure`).
     if sys.stdin.isatty():
-        key = typer.prompt("Terrateam API key", hide_input=True)
+        key = str(typer.prompt("Terrateam API key", hide_input=True))
     else:
         key = sys.stdin.readline()
     key = key.strip()
