@@ -191,6 +191,9 @@ class _KvEntryProvider(TerrateamProvider):
                         f"{_where(props)} already exists (version {existing.version}); set "
                         "adopt=True to manage the existing entry, or choose another key"
                     ) from None
+                if self._matches(existing, props):
+                    # Already as declared: take it over without a write (version unchanged).
+                    return CreateResult(_entry_id(props), self._record_outputs(props, existing))
                 try:
                     record = client.kv.cas(key, props["value"], version=existing.version, **kw)
                 except KVConflictError:
@@ -198,6 +201,26 @@ class _KvEntryProvider(TerrateamProvider):
                         f"{_where(props)} changed while being adopted; run `pulumi up` again"
                     ) from None
         return CreateResult(_entry_id(props), self._record_outputs(props, record))
+
+    def _matches(self, record: Any, props: dict[str, Any]) -> bool:
+        """Whether a live record already holds the declared value, state and caps."""
+        live = self._live_outputs(record)
+        return not self.changed_inputs({**props, **live}, props)
+
+    @staticmethod
+    def _live_outputs(record: Any) -> dict[str, Any]:
+        live: dict[str, Any] = {
+            "value": normalize_json(record.data),
+            "committed": record.committed,
+        }
+        for name in _CAPS:
+            caps = getattr(record, name, None)
+            live[name] = (
+                [c.model_dump(mode="json") if hasattr(c, "model_dump") else c for c in caps]
+                if caps is not None
+                else None
+            )
+        return live
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """CAS the new value against the version in the state."""
@@ -245,14 +268,7 @@ class _KvEntryProvider(TerrateamProvider):
             )
         if record is None:
             return None
-        outs = {**props, "value": normalize_json(record.data), "committed": record.committed}
-        for name in _CAPS:
-            live = getattr(record, name, None)
-            outs[name] = (
-                [c.model_dump(mode="json") if hasattr(c, "model_dump") else c for c in live]
-                if live is not None
-                else None
-            )
+        outs = {**props, **self._live_outputs(record)}
         return self._record_outputs(outs, record)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:

@@ -112,3 +112,12 @@ def test_kv_entry_concurrent_creates(engine: Engine, client: Any) -> None:
         )
     assert sorted(s.id for s in states) == sorted(f"github/12345/c/{n}" for n in range(8))
     assert [client.kv.get(f"c/{n}").data for n in range(8)] == list(range(8))
+
+
+def test_kv_entry_adopt_identical_entry_does_not_write(engine: Engine, client: Any) -> None:
+    """Adopting an entry that already holds the declared value keeps its version."""
+    client.kv.set("same", {"a": [1, 2]})
+    state = engine.up(KvEntry, "same", {"key": "same", "value": {"a": [1, 2]}, "adopt": True})
+    assert state.outputs["version"] == 0
+    assert client.kv.get("same").version == 0
+    assert engine.up(KvEntry, "same", {"key": "same", "value": {"a": [1, 2]}}, state).op == "same"
