@@ -125,3 +125,23 @@ def test_parse_timestamp() -> None:
     assert parse_timestamp(7, 0.0) == 7.0
     with pytest.raises(ValueError, match="ISO 8601"):
         parse_timestamp("yesterday", 0.0)
+
+
+def test_example_seed_file__served_over_http() -> None:
+    """`serve --seed examples/seeds/small.yaml`: the file's runs answer on the list endpoints."""
+    import httpx
+
+    from terrateam_emulator._settings import EmulatorSettings
+    from terrateam_emulator.testing import EmulatorServer
+
+    path = REPO_ROOT / "examples" / "seeds" / "small.yaml"
+    with EmulatorServer(EmulatorSettings(seed=path)) as server:
+        assert server.api_key is not None  # the seed's key marked `demo: true`
+        headers = {"authorization": f"Bearer {server.api_key}"}
+        base = server.url + "/api/v1/github/installations/4242"
+        wms = httpx.get(base + "/work-manifests", headers=headers).json()["work_manifests"]
+        assert [w["state"] for w in wms] == ["queued", "completed"]
+        steps = httpx.get(f"{base}/work-manifests/{wms[1]['id']}/outputs", headers=headers)
+        assert [s["step"] for s in steps.json()["steps"]] == ["tf/init", "tf/plan"]
+        stacks = httpx.get(base + "/repos/7001/prs/1/stacks", headers=headers).json()
+        assert stacks["stacks"][0]["state"] == "apply_ready"
