@@ -113,7 +113,7 @@ def _lex(text: str) -> list[Token]:
             i += 1
             while True:
                 if i >= n:
-                    raise _bad("PARSE_ERROR", "Premature end of string: " + "".join(buf))
+                    raise _parse_error("string")
                 ch = text[i]
                 if ch == "\\" and i + 1 < n:
                     buf.append(text[i + 1])
@@ -155,68 +155,86 @@ class _Parser:
     def peek(self) -> str:
         return self.tokens[self.pos][0] if self.pos < len(self.tokens) else "EOF"
 
-    def take(self, kind: str) -> str:
+    def take(self, kind: str, context: str) -> str:
         if self.peek() != kind:
-            raise self.error()
+            raise _parse_error(context)
         text = self.tokens[self.pos][1]
         self.pos += 1
         return text
 
-    def error(self) -> _Reject:
-        if self.pos >= len(self.tokens):
-            return _bad("PARSE_ERROR", "Unexpected end of query")
-        text = self.tokens[self.pos][1]
-        return _bad("PARSE_ERROR", f"Unexpected token {text!r} at token {self.pos + 1}")
-
     def parse(self) -> Ast | None:
         if self.peek() == "EOF":
             return None
-        ast = self.expr()
+        ast = self.expr("start")
         if self.peek() != "EOF":
-            raise self.error()
+            raise _parse_error("unopened")  # only `)` can stop an expression early
         return ast
 
-    def expr(self) -> Ast:
-        """Everything up to ``)`` or the end."""
-        return self.binary(0)
+    def expr(self, context: str) -> Ast:
+        """Everything up to ``)`` or the end; ``context`` names what an error here means."""
+        return self.binary(0, context)
 
-    def binary(self, min_prec: int) -> Ast:
-        left = self.unary()
+    def binary(self, min_prec: int, context: str) -> Ast:
+        left = self.unary(context)
         while True:
             kind = self.peek()
             if kind in ("STR", "LP", "NOT"):
-                return ("and", left, self.expr())  # juxtaposition: shift wins every conflict
+                # juxtaposition: shift wins every conflict
+                return ("and", left, self.expr(context))
             prec = {"OR": 1, "AND": 2}.get(kind)
             if prec is None or prec < min_prec:
                 return left
             self.pos += 1
-            left = ("or" if kind == "OR" else "and", left, self.binary(prec + 1))
+            op = "or" if kind == "OR" else "and"
+            left = (op, left, self.binary(prec + 1, op))
 
-    def unary(self) -> Ast:
+    def group(self) -> Ast:
+        inner = self.expr("paren")
+        self.take("RP", "unclosed")
+        return inner
+
+    def unary(self, context: str) -> Ast:
         kind = self.peek()
         if kind == "STR":
-            word = self.take("STR")
+            self.pos += 1
+            word = self.tokens[self.pos - 1][1]
             if self.peek() == "IN":
                 self.pos += 1
-                target = self.take("STR")
+                target = self.take("STR", "in")
                 if target != "dir":
-                    raise _bad("PARSE_ERROR", f"Unsupported 'in' target: {target}")
+                    raise _parse_error("in")
                 return ("in_dir", word)
             return ("tag", word)
         if kind == "LP":
             self.pos += 1
-            inner = self.expr()
-            self.take("RP")
-            return inner
+            return self.group()
         if kind == "NOT":
             self.pos += 1
             if self.peek() == "STR":
-                return ("not", ("tag", self.take("STR")))
-            self.take("LP")
-            inner = self.expr()
-            self.take("RP")
-            return ("not", inner)
-        raise self.error()
+                return ("not", ("tag", self.take("STR", "not")))
+            self.take("LP", "not")
+            return ("not", self.group())
+        raise _parse_error(context)
+
+
+# Human messages of PARSE_ERROR, one per parser situation (upstream keeps a message per LR
+# error state; these are our own words for the same situations).
+_PARSE_MESSAGES = {
+    "start": "The query could not be parsed: it starts with a closing parenthesis or an "
+    "operator. Quote a tag named and, or, not or in to use it as a tag.",
+    "paren": "Parentheses must contain an expression; () is not allowed.",
+    "unclosed": "Missing closing parenthesis.",
+    "unopened": "Missing opening parenthesis.",
+    "not": "Expected a tag or an opening parenthesis after not; quote it to use it as a tag.",
+    "or": "Expected a tag after or; quote it to use it as a tag.",
+    "and": "Expected a tag after and; quote it to use it as a tag.",
+    "in": "Expected dir after in; only `<name> in dir` is recognised.",
+    "string": "A quoted string is not closed.",
+}
+
+
+def _parse_error(context: str) -> _Reject:
+    return _bad("PARSE_ERROR", _PARSE_MESSAGES[context])
 
 
 # --------------------------------------------------------------------------- three-valued logic
