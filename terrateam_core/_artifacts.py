@@ -125,7 +125,10 @@ def put_artifact(
     stream, total, owned = open_source(source)
     try:
         if layout == "ttm":
+            previous = client.kv.get_or_none(key, idx=0, committed=False, **scope)
             client.kv.delete(key, **scope)
+            if previous is not None and is_manifest(previous.data):
+                _cleanup_previous(client, key, previous, scope)  # its generation's chunks
             size, digest, chunks = upload_chunks(
                 client, key, stream, size_hint, committed, caps, scope, concurrency, progress, total
             )

@@ -135,7 +135,10 @@ async def aput_artifact(
 
     try:
         if layout == "ttm":
+            previous = await client.kv.get_or_none(key, idx=0, committed=False, **scope)
             await client.kv.delete(key, **scope)
+            if previous is not None and is_manifest(previous.data):
+                await _cleanup_previous(client, key, previous, scope)  # its generation's chunks
             size, digest, chunks = await upload(key, committed)
             return _info(
                 key,

@@ -345,3 +345,15 @@ def test_artifacts__debug_log_has_no_key_or_data(
     assert caplog.records
     assert emulator.api_key not in caplog.text
     assert base64.b64encode(payload[:63]).decode()[:40] not in caplog.text
+
+
+def test_put_artifact__ttm_layout_over_generation_drops_its_chunks(
+    client: TerrateamClient,
+) -> None:
+    """Rewriting a generation-layout key in the ttm layout leaves no orphaned generation."""
+    client.kv.put_artifact("swap", b"g" * 500, chunk_size=100)
+    client.kv.put_artifact("swap", b"t" * 10, layout="ttm")
+    assert gen_rows(client, "swap") == []
+    buf = io.BytesIO()
+    assert client.kv.get_artifact("swap", buf).layout == "ttm"
+    assert buf.getvalue() == b"t" * 10
