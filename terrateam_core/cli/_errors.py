@@ -74,7 +74,11 @@ def _classify(exc: BaseException) -> tuple[int, str | None]:
             "the value changed since it was read; re-read and retry",
         ),
         (e.ConflictError, EXIT_CONFLICT, None),
-        (e.ConfigurationError, EXIT_USAGE, "set TERRATEAM_API_KEY or run `terrateam configure`"),
+        (
+            e.ConfigurationError,
+            EXIT_USAGE,
+            "set TERRATEAM_API_KEY, or write a profile with `terrateam configure [--profile NAME]`",
+        ),
         (e.RateLimitError, EXIT_API, "rate limited; retry later"),
         (e.APIConnectionError, EXIT_API, "could not reach the server; check --base-url"),
         (e.TerrateamError, EXIT_API, None),

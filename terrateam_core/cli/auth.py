@@ -87,11 +87,26 @@ def token(
     export: Annotated[
         bool, typer.Option("--export", help="Print `export TERRATEAM_ACCESS_TOKEN=…`.")
     ] = False,
+    output: Annotated[
+        OutputFormat | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help='json/yaml: {"access_token": …} [default: the bare token].',
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Print a fresh short-lived access token (for curl scripts)."""
+    """Print a fresh short-lived access token (for curl scripts).
+
+    Unlike other commands the default is the bare token even when piped, so
+    `TOKEN=$(terrateam token)` works.
+    """
     client = client_from_ctx(ctx)
     value = client.get_access_token()
     if export:
         typer.echo(f"export TERRATEAM_ACCESS_TOKEN={value}")
-    else:
+    elif output is None or output is OutputFormat.table:
         typer.echo(value)
+    else:
+        emit({"access_token": value}, output)

@@ -189,3 +189,27 @@ def test_missing_credentials_is_one_line_error(cli: Run) -> None:
 def test_console_script_exists() -> None:
     """The venv has the `terrateam` console script the subprocess tests run."""
     assert TERRATEAM_BIN.exists()
+
+
+def test_show_completion_bash(cli_proc: Run) -> None:
+    """--show-completion prints a bash completion script for the `terrateam` program."""
+    result = cli_proc("--show-completion", "bash")
+    assert result.exit_code == 0, result.stderr
+    assert "_TERRATEAM_COMPLETE" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("words", "cword", "expected"),
+    [("terrateam work-m", "1", "work-manifests"), ("terrateam work-manifests w", "2", "wait")],
+)
+def test_completion_completes_commands(
+    cli_env: dict[str, str], words: str, cword: str, expected: str
+) -> None:
+    """The completion protocol the installed script answers completes group and command names."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TERRATEAM_", "TTM_"))}
+    env.update(cli_env, _TERRATEAM_COMPLETE="complete_bash", COMP_WORDS=words, COMP_CWORD=cword)
+    proc = subprocess.run(
+        [str(TERRATEAM_BIN)], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == [expected]

@@ -287,3 +287,56 @@ def test_table_output_has_no_colour_when_piped(cli: Run, live: Any) -> None:
     assert result.exit_code == 0, result.stderr
     assert "\x1b[" not in result.stdout
     assert "state" in result.stdout
+
+
+def test_token_json(cli: Run, live: Any) -> None:
+    """token -o json wraps the token in an object."""
+    assert _json(cli("token", "-o", "json"))["access_token"].count(".") == 2
+
+
+def test_profile_from_configure_is_used(cli: Run, live: Any, cli_env: dict[str, str]) -> None:
+    """A profile written by configure supplies key, URL and installation when env is empty."""
+    result = cli(
+        "configure",
+        "--profile",
+        "ci",
+        "--base-url",
+        live.url,
+        "--installation-id",
+        str(live.installation_id),
+        input=live.api_key + "\n",
+    )
+    assert result.exit_code == 0, result.stderr
+    for name in ("TERRATEAM_API_KEY", "TERRATEAM_BASE_URL", "TERRATEAM_INSTALLATION_ID"):
+        del cli_env[name]
+    assert "github" in _json(cli("--profile", "ci", "whoami"))["vcs"]
+    cli_env["TERRATEAM_PROFILE"] = "ci"
+    assert len(_json(cli("repos", "list", "--limit", "1"))) == 1
+    missing = cli("--profile", "nope", "whoami")
+    assert missing.exit_code == 1
+    assert "hint:" in missing.stderr
+
+
+def test_global_base_url_overrides_env(cli: Run, live: Any, cli_env: dict[str, str]) -> None:
+    """--base-url (and ttm's --api-base spelling) beat TERRATEAM_BASE_URL."""
+    cli_env["TERRATEAM_BASE_URL"] = "http://127.0.0.1:9"
+    assert _json(cli("--base-url", live.url, "whoami"))["id"]
+    assert _json(cli("--api-base", live.url, "whoami"))["id"]
+
+
+def test_global_vcs_gitlab(cli: Run, live: Any) -> None:
+    """--vcs gitlab with the GitLab installation lists its repositories."""
+    repos = _json(
+        cli(
+            "--vcs",
+            "gitlab",
+            "--installation-id",
+            str(live.gitlab_installation_id),
+            "repos",
+            "list",
+            "--limit",
+            "0",
+        )
+    )
+    assert repos
+    assert all(r["installation_id"] == str(live.gitlab_installation_id) for r in repos)
