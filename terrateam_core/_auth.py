@@ -38,9 +38,11 @@ WHOAMI_PATH = "/api/v1/whoami"
 _AUTH_STATUSES = (401, 403)
 
 
-def refresh_margin(lifetime: float) -> float:
-    """Refresh this long before expiry: ``min(10 s, lifetime / 4)`` (never ≥ half the life)."""
-    return min(10.0, lifetime / 4.0)
+def refresh_margin(lifetime: float, latency: float = 0.0) -> float:
+    """Refresh this long before expiry: ``min(10 s, lifetime / 4)``, raised to twice the
+    recent request latency (a request must reach the server before its token expires), and
+    never more than half the lifetime (the authlib#716 trap)."""
+    return min(lifetime / 2.0, max(min(10.0, lifetime / 4.0), 2.0 * latency))
 
 
 class TerrateamAuth(httpx.Auth):
@@ -63,7 +65,9 @@ class TerrateamAuth(httpx.Auth):
         self._monotonic = monotonic
         self._wall_clock = wall_clock
         self._token: str | None = None
-        self._deadline = 0.0
+        self._expires = 0.0  # monotonic time the cached token expires (server's view)
+        self._lifetime = 0.0
+        self._latency = 0.0  # decaying maximum of recent request round trips (seconds)
         self._generation = 0
         self._thread_lock = threading.Lock()
         self._async_lock: anyio.Lock | None = None
@@ -83,9 +87,15 @@ class TerrateamAuth(httpx.Auth):
 
     def _cached(self) -> tuple[str | None, int]:
         token = self._token
-        if token is not None and self._monotonic() < self._deadline:
+        margin = refresh_margin(self._lifetime, self._latency)
+        if token is not None and self._monotonic() < self._expires - margin:
             return token, self._generation
         return None, self._generation
+
+    def _observe(self, started: float) -> None:
+        """Record a request's round trip; spikes count at once and fade slowly."""
+        rtt = max(0.0, self._monotonic() - started)
+        self._latency = max(rtt, self._latency * 0.9)
 
     def _refresh_request(self) -> httpx.Request:
         assert self._api_key is not None
@@ -120,7 +130,8 @@ class TerrateamAuth(httpx.Auth):
             token, date_header=response.headers.get("date"), local_now=sent_wall
         )
         self._token = token
-        self._deadline = sent_at + lifetime - refresh_margin(lifetime)
+        self._expires = sent_at + lifetime
+        self._lifetime = lifetime
         self._generation += 1
         self.refresh_count += 1
         logger.debug("access token refreshed (valid %.1f s)", lifetime)
@@ -205,7 +216,9 @@ class TerrateamAuth(httpx.Auth):
                     token = yield from self._sync_refresh()
                     used = self._generation
         self._set(request, token)
+        started = self._monotonic()
         response = yield request
+        self._observe(started)
         if response.status_code not in _AUTH_STATUSES or not self._replayable(request):
             return
         with self._thread_lock:
@@ -299,7 +312,9 @@ class TerrateamAuth(httpx.Auth):
                     token = self._accept_refresh(refreshed, sent_at, sent_wall)
                     used = self._generation
         self._set(request, token)
+        started = self._monotonic()
         response = yield request
+        self._observe(started)
         if response.status_code not in _AUTH_STATUSES or not self._replayable(request):
             return
         async with self._get_async_lock():

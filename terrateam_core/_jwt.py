@@ -77,16 +77,15 @@ def server_now(date_header: str | None) -> float | None:
 def token_lifetime(token: str, *, date_header: str | None, local_now: float) -> float:
     """Seconds the access token stays valid from the moment its response was produced.
 
-    ``exp`` is stamped with the server's clock, so it is compared with the response's ``Date``
-    (falling back to the local clock) and clamped to 1..60 s; 60 s without a readable ``exp``.
+    ``exp`` is stamped with the server's clock, so it is compared with the later of the local
+    clock and the response's ``Date``, and clamped to 1..60 s; 60 s without a readable ``exp``.
     """
     exp = token_exp(token)
     if exp is None:
         return MAX_TTL
     date = server_now(date_header)
-    # Without Date, or when the clocks agree within Date's one-second resolution, the local
-    # clock is the more precise reading. Otherwise (skew) assume the latest server time Date
-    # allows, since it truncates to the second.
-    agree = date is None or date <= local_now < date + 1.0
-    now = local_now if agree or date is None else date + 1.0
+    # Date has one-second resolution and may be cached by the server (uvicorn refreshes it
+    # once a second, later under load), so it only ever moves our estimate forward: a server
+    # clearly ahead of us is believed; a Date behind our clock is stale, not a slow server.
+    now = local_now if date is None else max(local_now, date)
     return max(1.0, min(MAX_TTL, exp - now))

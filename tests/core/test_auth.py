@@ -72,10 +72,35 @@ def test_refresh_ahead_of_expiry_with_margin() -> None:
     assert len(fake.requests) == 5
 
 
-def test_margin_scales_with_lifetime() -> None:
-    """The margin is min(10 s, lifetime/4): 60 s → 10 s, 3 s → 0.75 s."""
+def test_margin_scales_with_lifetime_and_latency() -> None:
+    """min(10 s, life/4), raised to twice the latency, capped at half the life."""
     assert refresh_margin(60) == 10
     assert refresh_margin(3) == 0.75
+    assert refresh_margin(60, latency=0.1) == 10
+    assert refresh_margin(3, latency=0.6) == 1.2
+    assert refresh_margin(3, latency=5) == 1.5
+    assert refresh_margin(60, latency=20) == 30
+
+
+def test_slow_requests_make_the_client_refresh_earlier() -> None:
+    """After a 12 s round trip, a 60 s token is renewed ~2×latency before expiry, not 10 s."""
+    clock = Clock()
+    fake = FakeTerrateam(ttl=60, clock=clock)
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        clock.now += 12
+        return json_route({"id": "u1", "vcs": []})(request)
+
+    with _client(fake, clock) as client:
+        fake.routes[WHOAMI] = slow
+        client.whoami()  # token from t=0, the call returns at t=12
+        clock.now += 60 - 24 - 12 - 1  # t=35: still inside 60 − 24
+        fake.routes[WHOAMI] = json_route({"id": "u1", "vcs": []})
+        client.whoami()
+        assert fake.refreshes == 1
+        clock.now += 4  # t=39: past 60 − 2×10.8 (the latency estimate fades by 10 % a call)
+        client.whoami()
+        assert fake.refreshes == 2
 
 
 def test_expired_token_403_refreshes_and_retries_once() -> None:

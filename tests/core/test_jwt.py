@@ -36,15 +36,20 @@ def test_lifetime_is_clamped_to_1_to_60(now: float, ttl: int) -> None:
     assert 1.0 <= life <= 60.0
 
 
-def test_lifetime_uses_date_header_when_clocks_disagree() -> None:
-    """With a skewed local clock, the server's Date decides (its latest possible second)."""
+def test_lifetime_uses_date_header_when_server_is_ahead() -> None:
+    """With a local clock behind the server, the server's Date decides."""
     server = 1_800_000_000
-    token = make_jwt({"exp": server + 60})
-    skewed_local = server - 3600.0
-    life = token_lifetime(
-        token, date_header=formatdate(server, usegmt=True), local_now=skewed_local
-    )
-    assert life == 59.0
+    token = make_jwt({"exp": server + 30})
+    date = formatdate(server, usegmt=True)
+    assert token_lifetime(token, date_header=date, local_now=server - 3600.0) == 30.0
+
+
+def test_stale_date_header_does_not_extend_the_lifetime() -> None:
+    """A Date behind the local clock (cached by the server) is ignored."""
+    now = 1_800_000_000.5
+    token = make_jwt({"exp": 1_800_000_003})
+    stale = formatdate(now - 5, usegmt=True)
+    assert token_lifetime(token, date_header=stale, local_now=now) == 2.5
 
 
 def test_lifetime_uses_local_clock_when_it_agrees_with_date() -> None:
