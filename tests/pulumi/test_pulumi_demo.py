@@ -34,7 +34,7 @@ def test_demo_without_cli_uses_engine_stand_in(emulator: Any, client: Any) -> No
     assert "the Pulumi CLI is not installed" in out
     assert "engine stand-in" in out
     assert out.count("  + ") == 3
-    assert out.count("same ") == 3
+    assert out.count("    same ") == 3
     assert out.count("  - ") == 3
     assert emulator.api_key not in out + result.stderr
     assert client.kv.get_or_none("demo/deploy-config") is None
