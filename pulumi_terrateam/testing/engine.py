@@ -392,6 +392,34 @@ class Engine:
             }
         )
 
+    def import_(self, resource: Any, name: str, id_: str) -> ResourceState | None:
+        """What ``pulumi import`` / ``opts.import_`` do: ``Read`` with only an id.
+
+        Python dynamic providers cannot serve this today (pulumi/pulumi#16175): the server finds
+        no ``__provider`` and fails with ``KeyError``, raised here as :class:`EngineError`.
+        """
+        type_token = _type_token(resource)
+        response = self._call(
+            "Read",
+            name,
+            provider_pb2.ReadRequest(
+                id=id_, urn=self._urn(type_token, name, self.stack, self.project)
+            ),
+        )
+        if not response.id:
+            return None
+        outputs = _dict(response.properties)
+        return ResourceState(
+            type_token,
+            name,
+            response.id,
+            outputs,
+            outputs,
+            tuple(resource._SECRET_OUTPUTS),
+            "import",
+            resource,
+        )
+
     def destroy(self, state: ResourceState) -> None:
         """Delete the resource through the provider."""
         self._call(

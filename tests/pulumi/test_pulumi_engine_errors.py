@@ -105,3 +105,11 @@ def test_provider_process_output_holds_no_secrets(
     assert token.outputs["refresh_token"] not in printed
     assert "s3cr3t-value" not in printed
     assert terrateam_emulator.api_key not in printed
+
+
+def test_import_is_unsupported_by_dynamic_providers(engine: Engine) -> None:
+    """`pulumi import` sends Read with only an id; the SDK's server cannot find __provider."""
+    with pytest.raises(EngineError) as info:
+        engine.import_(KvEntry, "imported", "github/12345/some/key")
+    assert "KeyError" in info.value.message
+    assert "__provider" in info.value.message
