@@ -121,3 +121,22 @@ def test_kv_entry_adopt_identical_entry_does_not_write(engine: Engine, client: A
     assert state.outputs["version"] == 0
     assert client.kv.get("same").version == 0
     assert engine.up(KvEntry, "same", {"key": "same", "value": {"a": [1, 2]}}, state).op == "same"
+
+
+def test_kv_entry_moves_between_installations_by_replacement(
+    engine: Engine, client: Any, emulator: Any
+) -> None:
+    """Changing vcs/installation_id replaces: the entry appears there and leaves the old one."""
+    state = engine.up(KvEntry, "mv", {"key": "mv", "value": "here"})
+    moved = {
+        "key": "mv",
+        "value": "here",
+        "vcs": "gitlab",
+        "installation_id": emulator.gitlab_installation_id,
+    }
+    state = engine.up(KvEntry, "mv", moved, state)
+    assert state.op == "replace"
+    assert state.id == f"gitlab/{emulator.gitlab_installation_id}/mv"
+    assert client.kv.get_or_none("mv") is None
+    gitlab = client.kv.get("mv", installation_id=emulator.gitlab_installation_id, vcs="gitlab")
+    assert gitlab.data == "here"
