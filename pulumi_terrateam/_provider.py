@@ -9,11 +9,10 @@ call time, and uses the per-process client for those settings (``_clients``).
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -27,18 +26,13 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
-from pulumi.output import Unknown
+
+from pulumi_terrateam._checks import same_value
 
 if TYPE_CHECKING:
     from terrateam_core import TerrateamClient
 
-__all__ = [
-    "ProviderConfig",
-    "TerrateamProvider",
-    "TerrateamProviderError",
-    "is_known",
-    "same_value",
-]
+__all__ = ["ProviderConfig", "TerrateamProvider", "TerrateamProviderError", "describe_error"]
 
 #: Stack configuration keys read by ``configure()`` (the ``terrateam`` namespace).
 CONFIG_KEYS = {
@@ -71,37 +65,6 @@ class ProviderConfig:
             f"ProviderConfig(api_key={key}, base_url={self.base_url!r}, vcs={self.vcs!r}, "
             f"installation_id={self.installation_id!r})"
         )
-
-
-def is_known(value: Any) -> bool:
-    """Return False for preview-time unknowns (``pulumi.output.Unknown``), also nested."""
-    if isinstance(value, Unknown):
-        return False
-    if isinstance(value, dict):
-        return all(is_known(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return all(is_known(v) for v in value)
-    return True
-
-
-def normalize_json(value: Any) -> Any:
-    """Return ``value`` with integral floats turned into ints (the wire turns 7 into 7.0)."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    if isinstance(value, dict):
-        return {k: normalize_json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [normalize_json(v) for v in value]
-    return value
-
-
-def same_value(a: Any, b: Any) -> bool:
-    """Compare two JSON-shaped values the way a diff should (7 == 7.0, key order ignored)."""
-    if not (is_known(a) and is_known(b)):
-        return False
-    return json.dumps(normalize_json(a), sort_keys=True, default=str) == json.dumps(
-        normalize_json(b), sort_keys=True, default=str
-    )
 
 
 def _env(name: str) -> str | None:
@@ -260,68 +223,3 @@ def describe_error(exc: BaseException) -> str:
             "or has no access to the installation"
         )
     return f"{exc} ({name})"
-
-
-def check_string(
-    news: dict[str, Any], name: str, failures: list[CheckFailure], *, required: bool = True
-) -> None:
-    """Append a failure when ``news[name]`` is known and not a non-empty string."""
-    value = news.get(name)
-    if value is None:
-        if required:
-            failures.append(CheckFailure(name, f"{name} is required"))
-        return
-    if is_known(value) and (not isinstance(value, str) or not value):
-        failures.append(CheckFailure(name, f"{name} must be a non-empty string"))
-
-
-def check_vcs(news: dict[str, Any], failures: list[CheckFailure], default: str) -> None:
-    """Fill ``vcs`` from the default and reject values other than github/gitlab."""
-    vcs = news.get("vcs")
-    if vcs is None:
-        news["vcs"] = default
-    elif is_known(vcs) and vcs not in ("github", "gitlab"):
-        failures.append(CheckFailure("vcs", f"vcs must be 'github' or 'gitlab', got {vcs!r}"))
-
-
-def check_int(
-    news: dict[str, Any],
-    name: str,
-    failures: list[CheckFailure],
-    *,
-    default: int | None = None,
-    hint: str = "",
-) -> None:
-    """Coerce ``news[name]`` to an int (wire floats, decimal strings) or report it."""
-    value = news.get(name, default)
-    if value is None:
-        failures.append(CheckFailure(name, f"{name} is required{hint}"))
-        return
-    if not is_known(value):
-        return
-    try:
-        if isinstance(value, bool):
-            raise ValueError(name)
-        number = int(value) if isinstance(value, str) else normalize_json(value)
-        if not isinstance(number, int):
-            raise ValueError(name)
-    except ValueError:
-        failures.append(CheckFailure(name, f"{name} must be an integer, got {value!r}"))
-        return
-    news[name] = number
-
-
-def check_bool(
-    news: dict[str, Any], name: str, failures: list[CheckFailure], *, default: bool
-) -> None:
-    """Fill a boolean input with its default and reject non-booleans."""
-    value = news.get(name)
-    if value is None:
-        news[name] = default
-    elif is_known(value) and not isinstance(value, bool):
-        failures.append(CheckFailure(name, f"{name} must be true or false, got {value!r}"))
-
-
-def known(values: Iterable[Any]) -> bool:
-    """True when every value is known (not a preview-time unknown)."""
-    return all(is_known(v) for v in values)

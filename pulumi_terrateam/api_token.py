@@ -18,15 +18,14 @@ from pulumi_terrateam._caps import (
     capability_label,
     vcs_capability,
 )
-from pulumi_terrateam._provider import (
-    TerrateamProvider,
-    TerrateamProviderError,
+from pulumi_terrateam._checks import (
     check_bool,
     check_string,
     check_vcs,
     is_known,
     same_value,
 )
+from pulumi_terrateam._provider import TerrateamProvider, TerrateamProviderError
 from pulumi_terrateam._resource import resolve_args, with_secret_outputs
 
 __all__ = ["ApiToken", "ApiTokenArgs"]

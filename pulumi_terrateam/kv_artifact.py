@@ -14,14 +14,14 @@ from typing import IO, Any
 import pulumi
 from pulumi.dynamic import CheckFailure, CreateResult, Resource, UpdateResult
 
-from pulumi_terrateam._provider import (
-    TerrateamProvider,
+from pulumi_terrateam._checks import (
     check_int,
     check_string,
     check_vcs,
     is_known,
     same_value,
 )
+from pulumi_terrateam._provider import TerrateamProvider
 from pulumi_terrateam._resource import resolve_args
 
 __all__ = ["KvArtifact", "KvArtifactArgs"]

@@ -15,9 +15,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CreateResult, Resource, UpdateResult
 
 from pulumi_terrateam._caps import canonical_capabilities
-from pulumi_terrateam._provider import (
-    TerrateamProvider,
-    TerrateamProviderError,
+from pulumi_terrateam._checks import (
     check_bool,
     check_int,
     check_string,
@@ -26,6 +24,7 @@ from pulumi_terrateam._provider import (
     normalize_json,
     same_value,
 )
+from pulumi_terrateam._provider import TerrateamProvider, TerrateamProviderError
 from pulumi_terrateam._resource import resolve_args, with_secret_outputs
 
 __all__ = ["KvEntry", "KvEntryArgs"]

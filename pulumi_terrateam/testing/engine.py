@@ -24,102 +24,24 @@ import os
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
-from google.protobuf import json_format, struct_pb2
 from pulumi.dynamic.dynamic import serialize_provider
-from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+from pulumi_terrateam.testing._state import (
+    PROVIDER_KEY,
+    UNKNOWN,
+    EngineError,
+    ResourceState,
+    from_struct,
+    to_struct,
+)
 
 __all__ = ["UNKNOWN", "Engine", "EngineError", "ResourceState"]
 
-#: The wire sentinel for a value not known during preview.
-UNKNOWN = rpc.UNKNOWN
 _DIFF = provider_pb2.DiffResponse
-_PROVIDER_KEY = "__provider"
-
-
-class EngineError(Exception):
-    """A provider call failed; ``message`` is the provider's exception line, as users see it.
-
-    Attributes:
-        operation: the gRPC method (``Create``, ``Diff``, ...).
-        resource: the resource name.
-        message: the last line of the provider's traceback (exception type and message).
-        details: the full gRPC error details (the provider's traceback).
-        failures: ``(property, reason)`` pairs when ``Check`` rejected the inputs.
-    """
-
-    def __init__(
-        self,
-        operation: str,
-        resource: str,
-        message: str,
-        details: str = "",
-        failures: list[tuple[str, str]] | None = None,
-    ) -> None:
-        super().__init__(f"{operation} {resource}: {message}")
-        self.operation = operation
-        self.resource = resource
-        self.message = message
-        self.details = details
-        self.failures = failures or []
-
-
-@dataclass
-class ResourceState:
-    """What the engine keeps for one resource: id, checked inputs and outputs.
-
-    ``op`` is the last step applied (``create``, ``same``, ``update``, ``replace``,
-    ``replace(dbr)``, ``refresh``).
-    """
-
-    type: str
-    name: str
-    id: str
-    inputs: dict[str, Any]
-    outputs: dict[str, Any]
-    secret_outputs: tuple[str, ...] = ()
-    op: str = ""
-    resource: Any = field(default=None, repr=False)
-
-    def __repr__(self) -> str:
-        def mask(values: dict[str, Any]) -> dict[str, Any]:
-            return {
-                k: ("[secret]" if k in self.secret_outputs else v)
-                for k, v in values.items()
-                if k != _PROVIDER_KEY
-            }
-
-        return (
-            f"ResourceState(type={self.type!r}, name={self.name!r}, id={self.id!r}, "
-            f"op={self.op!r}, inputs={mask(self.inputs)!r}, outputs={mask(self.outputs)!r})"
-        )
-
-
-def _to_wire(value: Any) -> Any:
-    """Encode assets like the SDK does; drop ``None`` map values like the engine does."""
-    if hasattr(value, "path") and type(value).__name__ == "FileAsset":
-        return {rpc._special_sig_key: rpc._special_asset_sig, "path": value.path}
-    if hasattr(value, "text") and type(value).__name__ == "StringAsset":
-        return {rpc._special_sig_key: rpc._special_asset_sig, "text": value.text}
-    if isinstance(value, dict):
-        return {k: _to_wire(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list | tuple):
-        return [_to_wire(v) for v in value]
-    return value
-
-
-def _struct(values: dict[str, Any]) -> struct_pb2.Struct:
-    struct = struct_pb2.Struct()
-    struct.update(_to_wire(values))
-    return struct
-
-
-def _dict(struct: struct_pb2.Struct) -> dict[str, Any]:
-    return dict(json_format.MessageToDict(struct))
 
 
 class Engine:
@@ -181,7 +103,7 @@ class Engine:
         grpc.channel_ready_future(self._channel).result(timeout=30)
         self._stub = provider_pb2_grpc.ResourceProviderStub(self._channel)
         self._stub.Configure(
-            provider_pb2.ConfigureRequest(args=_struct(self._config), acceptSecrets=True)
+            provider_pb2.ConfigureRequest(args=to_struct(self._config), acceptSecrets=True)
         )
         return self
 
@@ -230,19 +152,19 @@ class Engine:
         self, resource: Any, name: str, inputs: dict[str, Any], state: ResourceState | None
     ) -> dict[str, Any]:
         provider = resource._PROVIDER()
-        news = {**inputs, _PROVIDER_KEY: serialize_provider(provider)}
+        news = {**inputs, PROVIDER_KEY: serialize_provider(provider)}
         urn = self._urn(_type_token(resource), name, self.stack, self.project)
         olds = state.inputs if state else {}
         response = self._call(
             "Check",
             name,
-            provider_pb2.CheckRequest(urn=urn, olds=_struct(olds), news=_struct(news)),
+            provider_pb2.CheckRequest(urn=urn, olds=to_struct(olds), news=to_struct(news)),
         )
         failures = [(f.property, f.reason) for f in response.failures]
         if failures:
             text = "; ".join(f"{prop}: {reason}" for prop, reason in failures)
             raise EngineError("Check", name, text, failures=failures)
-        return _dict(response.inputs)
+        return from_struct(response.inputs)
 
     def _diff(self, state: ResourceState, checked: dict[str, Any]) -> Any:
         return self._call(
@@ -251,9 +173,9 @@ class Engine:
             provider_pb2.DiffRequest(
                 id=state.id,
                 urn=self._urn(state.type, state.name, self.stack, self.project),
-                olds=_struct(state.outputs),
-                news=_struct(checked),
-                old_inputs=_struct(state.inputs),
+                olds=to_struct(state.outputs),
+                news=to_struct(checked),
+                old_inputs=to_struct(state.inputs),
             ),
         )
 
@@ -264,7 +186,7 @@ class Engine:
             name,
             provider_pb2.CreateRequest(
                 urn=self._urn(type_token, name, self.stack, self.project),
-                properties=_struct(checked),
+                properties=to_struct(checked),
             ),
         )
         return ResourceState(
@@ -272,7 +194,7 @@ class Engine:
             name,
             response.id,
             checked,
-            _dict(response.properties),
+            from_struct(response.properties),
             tuple(resource._SECRET_OUTPUTS),
             "create",
             resource,
@@ -354,13 +276,13 @@ class Engine:
                 provider_pb2.UpdateRequest(
                     id=state.id,
                     urn=self._urn(state.type, name, self.stack, self.project),
-                    olds=_struct(state.outputs),
-                    news=_struct(checked),
-                    old_inputs=_struct(state.inputs),
+                    olds=to_struct(state.outputs),
+                    news=to_struct(checked),
+                    old_inputs=to_struct(state.inputs),
                 ),
             )
             new = ResourceState(
-                **{**vars(state), "inputs": checked, "outputs": _dict(response.properties)}
+                **{**vars(state), "inputs": checked, "outputs": from_struct(response.properties)}
             )
             new.op = "update"
         self.log.append((op, name))
@@ -374,20 +296,20 @@ class Engine:
             provider_pb2.ReadRequest(
                 id=state.id,
                 urn=self._urn(state.type, state.name, self.stack, self.project),
-                properties=_struct(state.outputs),
-                inputs=_struct(state.inputs),
+                properties=to_struct(state.outputs),
+                inputs=to_struct(state.inputs),
             ),
         )
         self.log.append(("refresh", state.name))
         if not response.id:
             return None
-        inputs = _dict(response.inputs) if response.HasField("inputs") else state.inputs
+        inputs = from_struct(response.inputs) if response.HasField("inputs") else state.inputs
         return ResourceState(
             **{
                 **vars(state),
                 "id": response.id,
                 "inputs": inputs,
-                "outputs": _dict(response.properties),
+                "outputs": from_struct(response.properties),
                 "op": "refresh",
             }
         )
@@ -408,7 +330,7 @@ class Engine:
         )
         if not response.id:
             return None
-        outputs = _dict(response.properties)
+        outputs = from_struct(response.properties)
         return ResourceState(
             type_token,
             name,
@@ -428,8 +350,8 @@ class Engine:
             provider_pb2.DeleteRequest(
                 id=state.id,
                 urn=self._urn(state.type, state.name, self.stack, self.project),
-                properties=_struct(state.outputs),
-                old_inputs=_struct(state.inputs),
+                properties=to_struct(state.outputs),
+                old_inputs=to_struct(state.inputs),
             ),
         )
         self.log.append(("delete", state.name))
