@@ -72,14 +72,15 @@ def _timestamp(value: Any) -> str | None:
 
 
 def _entry_id(props: dict[str, Any]) -> str:
-    suffix = f"#{props['idx']}" if props.get("idx") else ""
-    return f"{props['vcs']}/{props['installation_id']}/{props['key']}{suffix}"
+    idx = normalize_json(props.get("idx") or 0)
+    suffix = f"#{idx}" if idx else ""
+    return f"{props['vcs']}/{normalize_json(props['installation_id'])}/{props['key']}{suffix}"
 
 
 def _where(props: dict[str, Any]) -> str:
-    return (
-        f"KV entry {props['key']!r} ({props['vcs']}:{props['installation_id']} idx {props['idx']})"
-    )
+    # State numbers come back as floats (12345.0): render them as the integers they are.
+    installation, idx = normalize_json(props["installation_id"]), normalize_json(props["idx"])
+    return f"KV entry {props['key']!r} ({props['vcs']}:{installation} idx {idx})"
 
 
 class _KvEntryProvider(TerrateamProvider):

@@ -43,6 +43,7 @@ def test_kv_entry_lifecycle(engine: Engine, client: Any) -> None:
         engine.up(KvEntry, "cfg", inputs, state)
     assert "changed outside Pulumi" in info.value.message
     assert "pulumi refresh" in info.value.message
+    assert "(github:12345 idx 0)" in info.value.message
     assert client.kv.get("app/config2").data == {"region": "us"}, "not overwritten"
 
     state = engine.refresh(state)
