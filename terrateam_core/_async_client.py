@@ -16,8 +16,8 @@ from terrateam_core._retry import RetryPolicy
 from terrateam_core.errors import APIStatusError
 from terrateam_core.models import WhoAmI
 from terrateam_core.resources import _calls
-from terrateam_core.resources.kv import AsyncKV
-from terrateam_core.resources.reads import (
+from terrateam_core.resources.kv_async import AsyncKV
+from terrateam_core.resources.reads_async import (
     AsyncAccessTokens,
     AsyncDirspaces,
     AsyncInstallations,

@@ -221,6 +221,8 @@ class TerrateamAuth(httpx.Auth):
         self._observe(started)
         if response.status_code not in _AUTH_STATUSES or not self._replayable(request):
             return
+        # Release the connection before waiting for the lock, so the refresh can get one.
+        response.read()
         with self._thread_lock:
             current, generation = self._cached()
             if generation == used or current is None:
@@ -317,6 +319,7 @@ class TerrateamAuth(httpx.Auth):
         self._observe(started)
         if response.status_code not in _AUTH_STATUSES or not self._replayable(request):
             return
+        await response.aread()
         async with self._get_async_lock():
             current, generation = self._cached()
             if generation == used or current is None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
-from terrateam_core._pagination import AsyncPaginator, Page, SyncPaginator
+from terrateam_core._pagination import Page, SyncPaginator
 from terrateam_core.errors import NotFoundError, TaskFailedError, TaskTimeoutError
 from terrateam_core.models import (
     TERMINAL_TASK_STATES,
@@ -31,20 +31,10 @@ from terrateam_core.models import (
 from terrateam_core.resources import _calls
 
 if TYPE_CHECKING:
-    from terrateam_core._async_client import AsyncTerrateamClient
     from terrateam_core._client import TerrateamClient
 
 __all__ = [
     "AccessTokens",
-    "AsyncAccessTokens",
-    "AsyncDirspaces",
-    "AsyncInstallations",
-    "AsyncPullRequests",
-    "AsyncRepos",
-    "AsyncServer",
-    "AsyncStacks",
-    "AsyncTasks",
-    "AsyncWorkManifests",
     "Dirspaces",
     "Installations",
     "PullRequests",
@@ -53,8 +43,11 @@ __all__ = [
     "Stacks",
     "Tasks",
     "WorkManifests",
+    "check_final_task",
+    "created_key",
     "find_new_key",
     "poll_delays",
+    "wm_not_found",
 ]
 
 Scope = int | str | None
@@ -78,7 +71,7 @@ def find_new_key(before: list[ApiKey], after: list[ApiKey], name: str) -> ApiKey
     return fresh[0] if len(fresh) == 1 else None
 
 
-def _created(refresh: str, name: str, new: ApiKey | None) -> CreatedApiKey:
+def created_key(refresh: str, name: str, new: ApiKey | None) -> CreatedApiKey:
     return CreatedApiKey(
         id=new.id if new else None,
         name=name,
@@ -87,7 +80,7 @@ def _created(refresh: str, name: str, new: ApiKey | None) -> CreatedApiKey:
     )
 
 
-def _wm_not_found(wm_id: str, path: str) -> NotFoundError:
+def wm_not_found(wm_id: str, path: str) -> NotFoundError:
     return NotFoundError(
         f"404 Not Found on GET {path}: no work manifest {wm_id}",
         status_code=404,
@@ -96,7 +89,7 @@ def _wm_not_found(wm_id: str, path: str) -> NotFoundError:
     )
 
 
-def _check_final_task(task: Task) -> Task:
+def check_final_task(task: Task) -> Task:
     if task.state in ("failed", "aborted"):
         raise TaskFailedError(f"task {task.id} ended {task.state}", result=task)
     return task
@@ -124,7 +117,7 @@ class AccessTokens(_Sync):
         before = self._client._execute(_calls.access_token_list(v))
         refresh = self._client._execute(_calls.access_token_create(v, name, capabilities))
         after = self._client._execute(_calls.access_token_list(v))
-        return _created(refresh, name, find_new_key(before, after, name))
+        return created_key(refresh, name, find_new_key(before, after, name))
 
     def list(self, *, vcs: str | None = None) -> list[ApiKey]:
         """List the caller's API keys (the server caps the list at 100, by name)."""
@@ -222,7 +215,7 @@ class WorkManifests(_Sync):
         v, i = self._client._scope(vcs, installation_id)
         page = self._client._execute(_calls.work_manifests_page(v, i, None, 1, f"id:{id}", None))
         if not page.items:
-            raise _wm_not_found(id, page.response.url.path if page.response else "")
+            raise wm_not_found(id, page.response.url.path if page.response else "")
         return page.items[0]
 
     def outputs(
@@ -327,7 +320,7 @@ class Tasks(_Sync):
         for delay in poll_delays(poll_interval):
             task = self.get(id)
             if task.state in TERMINAL_TASK_STATES:
-                return _check_final_task(task)
+                return check_final_task(task)
             left = end - self._client._monotonic()
             if left <= 0:
                 raise TaskTimeoutError(f"task {id} still {task.state} after {timeout} s")
@@ -345,236 +338,3 @@ class Server(_Sync):
     def client_id(self) -> str:
         """The GitHub app's OAuth client id."""
         return self._client._execute(_calls.client_id())
-
-
-# -------------------------------------------------------------------------------- async ---
-
-
-class _Async:
-    def __init__(self, client: AsyncTerrateamClient) -> None:
-        self._client = client
-
-
-class AsyncAccessTokens(_Async):
-    """Async twin of :class:`AccessTokens`."""
-
-    async def create(
-        self, name: str, capabilities: Sequence[Any], *, vcs: str | None = None
-    ) -> CreatedApiKey:
-        """Create an API key; the key (``refresh_token``) is returned this once."""
-        v = self._client._scope_vcs(vcs)
-        before = await self._client._execute(_calls.access_token_list(v))
-        refresh = await self._client._execute(_calls.access_token_create(v, name, capabilities))
-        after = await self._client._execute(_calls.access_token_list(v))
-        return _created(refresh, name, find_new_key(before, after, name))
-
-    async def list(self, *, vcs: str | None = None) -> list[ApiKey]:
-        """List the caller's API keys."""
-        return await self._client._execute(_calls.access_token_list(self._client._scope_vcs(vcs)))
-
-    async def delete(self, id: str, *, vcs: str | None = None) -> None:
-        """Delete an API key (idempotent)."""
-        await self._client._execute(_calls.access_token_delete(self._client._scope_vcs(vcs), id))
-
-
-class AsyncInstallations(_Async):
-    """Async twin of :class:`Installations`."""
-
-    async def list(self, *, vcs: str | None = None) -> list[Installation]:
-        """The installations the user belongs to."""
-        return await self._client._execute(_calls.installations(self._client._scope_vcs(vcs)))
-
-
-class AsyncRepos(_Async):
-    """Async twin of :class:`Repos`."""
-
-    def list(
-        self,
-        *,
-        installation_id: Scope = None,
-        vcs: str | None = None,
-        limit: int | None = None,
-        max_items: int | None = None,
-    ) -> AsyncPaginator[Repository]:
-        """Repositories by name (``async for``)."""
-        v, i = self._client._scope(vcs, installation_id)
-
-        async def fetch(tokens: list[str] | None) -> Page[Repository]:
-            return await self._client._execute(_calls.repos_page(v, i, tokens, limit))
-
-        return AsyncPaginator(fetch, max_items=max_items)
-
-    async def refresh(self, *, installation_id: Scope = None, vcs: str | None = None) -> str:
-        """Start a repository refresh; returns the task id."""
-        v, i = self._client._scope(vcs, installation_id)
-        return await self._client._execute(_calls.repos_refresh(v, i))
-
-
-class AsyncPullRequests(_Async):
-    """Async twin of :class:`PullRequests`."""
-
-    def list(
-        self,
-        *,
-        pr: int | None = None,
-        installation_id: Scope = None,
-        limit: int | None = None,
-        vcs: str | None = None,
-        max_items: int | None = None,
-    ) -> AsyncPaginator[PullRequest]:
-        """Pull requests, newest number first (page size defaults to 100, see the sync twin)."""
-        v, i = self._client._scope(vcs, installation_id)
-        size = _calls.MAX_PAGE if limit is None else limit
-
-        async def fetch(tokens: list[str] | None) -> Page[PullRequest]:
-            return await self._client._execute(_calls.pull_requests_page(v, i, tokens, size, pr))
-
-        return AsyncPaginator(fetch, max_items=max_items)
-
-
-class AsyncWorkManifests(_Async):
-    """Async twin of :class:`WorkManifests`."""
-
-    def list(
-        self,
-        *,
-        q: str | None = None,
-        tz: str | None = None,
-        limit: int | None = None,
-        installation_id: Scope = None,
-        vcs: str | None = None,
-        max_items: int | None = None,
-    ) -> AsyncPaginator[WorkManifest]:
-        """Work manifests, newest first."""
-        v, i = self._client._scope(vcs, installation_id)
-
-        async def fetch(tokens: list[str] | None) -> Page[WorkManifest]:
-            call = _calls.work_manifests_page(v, i, tokens, limit, q, tz)
-            return await self._client._execute(call)
-
-        return AsyncPaginator(fetch, max_items=max_items)
-
-    async def get(
-        self, id: str, *, installation_id: Scope = None, vcs: str | None = None
-    ) -> WorkManifest:
-        """One work manifest (listed with ``q=id:<uuid>``)."""
-        v, i = self._client._scope(vcs, installation_id)
-        call = _calls.work_manifests_page(v, i, None, 1, f"id:{id}", None)
-        page = await self._client._execute(call)
-        if not page.items:
-            raise _wm_not_found(id, page.response.url.path if page.response else "")
-        return page.items[0]
-
-    def outputs(
-        self,
-        id: str,
-        *,
-        q: str | None = None,
-        lite: bool = False,
-        limit: int | None = None,
-        installation_id: Scope = None,
-        vcs: str | None = None,
-        max_items: int | None = None,
-    ) -> AsyncPaginator[StepOutput]:
-        """Step outputs of a work manifest."""
-        v, i = self._client._scope(vcs, installation_id)
-
-        async def fetch(tokens: list[str] | None) -> Page[StepOutput]:
-            call = _calls.work_manifest_outputs_page(v, i, id, tokens, limit, q, lite)
-            return await self._client._execute(call)
-
-        return AsyncPaginator(fetch, max_items=max_items)
-
-    async def wait(
-        self,
-        id: str,
-        *,
-        timeout: float = 1800,
-        poll_interval: float | None = None,
-        installation_id: Scope = None,
-        vcs: str | None = None,
-    ) -> WorkManifest:
-        """Poll until the work manifest is completed or aborted; return it."""
-        end = self._client._monotonic() + timeout
-        for delay in poll_delays(poll_interval):
-            wm = await self.get(id, installation_id=installation_id, vcs=vcs)
-            if wm.state in TERMINAL_WORK_MANIFEST_STATES:
-                return wm
-            left = end - self._client._monotonic()
-            if left <= 0:
-                raise TaskTimeoutError(f"work manifest {id} still {wm.state} after {timeout} s")
-            await self._client._sleep(min(delay, left))
-        raise AssertionError("unreachable")
-
-
-class AsyncDirspaces(_Async):
-    """Async twin of :class:`Dirspaces`."""
-
-    def list(
-        self,
-        *,
-        q: str | None = None,
-        tz: str | None = None,
-        limit: int | None = None,
-        installation_id: Scope = None,
-        vcs: str | None = None,
-        max_items: int | None = None,
-    ) -> AsyncPaginator[Dirspace]:
-        """Dirspace runs, newest first."""
-        v, i = self._client._scope(vcs, installation_id)
-
-        async def fetch(tokens: list[str] | None) -> Page[Dirspace]:
-            return await self._client._execute(_calls.dirspaces_page(v, i, tokens, limit, q, tz))
-
-        return AsyncPaginator(fetch, max_items=max_items)
-
-
-class AsyncStacks(_Async):
-    """Async twin of :class:`Stacks`."""
-
-    async def get(
-        self,
-        repo_id: int | str,
-        pull_number: int,
-        *,
-        installation_id: Scope = None,
-        vcs: str | None = None,
-    ) -> list[Stack]:
-        """The stacks of a PR; :class:`NotFoundError` when none are stored."""
-        v, i = self._client._scope(vcs, installation_id)
-        return await self._client._execute(_calls.stacks(v, i, repo_id, pull_number))
-
-
-class AsyncTasks(_Async):
-    """Async twin of :class:`Tasks`."""
-
-    async def get(self, id: str) -> Task:
-        """One task."""
-        return await self._client._execute(_calls.task(id))
-
-    async def wait(
-        self, id: str, *, timeout: float = 900, poll_interval: float | None = None
-    ) -> Task:
-        """Poll until the task is final; return it when completed."""
-        end = self._client._monotonic() + timeout
-        for delay in poll_delays(poll_interval):
-            task = await self.get(id)
-            if task.state in TERMINAL_TASK_STATES:
-                return _check_final_task(task)
-            left = end - self._client._monotonic()
-            if left <= 0:
-                raise TaskTimeoutError(f"task {id} still {task.state} after {timeout} s")
-            await self._client._sleep(min(delay, left))
-        raise AssertionError("unreachable")
-
-
-class AsyncServer(_Async):
-    """Async twin of :class:`Server`."""
-
-    async def config(self) -> ServerConfig:
-        """The server's VCS configuration."""
-        return await self._client._execute(_calls.server_config())
-
-    async def client_id(self) -> str:
-        """The GitHub app's OAuth client id."""
-        return await self._client._execute(_calls.client_id())

@@ -6,7 +6,7 @@ import inspect
 
 import terrateam_core
 from terrateam_core import AsyncTerrateamClient, TerrateamClient
-from terrateam_core.resources import kv, reads
+from terrateam_core.resources import kv, kv_async, reads, reads_async
 
 NAMESPACES = [
     "kv",
@@ -20,10 +20,10 @@ NAMESPACES = [
     "tasks",
     "server",
 ]
-PAIRS = [(kv.KV, kv.AsyncKV)] + [
-    (getattr(reads, name), getattr(reads, f"Async{name}"))
+PAIRS = [(kv.KV, kv_async.AsyncKV)] + [
+    (getattr(reads, name), getattr(reads_async, f"Async{name}"))
     for name in reads.__all__
-    if not name.startswith("Async") and name[0].isupper()
+    if name[0].isupper()
 ]
 
 
