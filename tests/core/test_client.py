@@ -332,3 +332,28 @@ def test_every_error_is_a_terrateam_error() -> None:
         pytest.raises(TerrateamError),
     ):
         client.whoami()
+
+
+def test_size_real_server_error_is_not_hidden() -> None:
+    """size's 500 becomes 0 only when the key really has no rows; otherwise it is raised."""
+    fake = FakeTerrateam()
+    fake.routes[("GET", f"{KV}/size/key/k")] = lambda _r: httpx.Response(500)
+    fake.routes[("GET", f"{KV}/count/key/k")] = json_route({"count": 2, "max_idx": 1})
+    with _client(fake) as client, pytest.raises(ServerError) as info:
+        client.kv.size("k")
+    assert info.value.status_code == 500
+
+
+def test_import_reads_no_configuration(tmp_path: Any) -> None:
+    """Importing the package reads no environment or file (a broken config is harmless)."""
+    import subprocess
+    import sys
+
+    bad = tmp_path / "config.toml"
+    bad.write_text("this is = = not toml")
+    env = {"TERRATEAM_CONFIG_FILE": str(bad), "TERRATEAM_API_KEY": "", "PATH": "/usr/bin"}
+    code = "import terrateam_core, terrateam_core.config, terrateam_core.models; print('ok')"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    assert out.stdout.strip() == "ok", out.stderr
