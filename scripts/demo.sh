@@ -42,7 +42,7 @@ terrateam-emulator serve --seed demo --port 0 \
   --db "sqlite:///$WORK/demo.db" >"$WORK/emulator.log" 2>&1 &
 EMULATOR_PID=$!
 
-for _ in $(seq 1 200); do
+for _ in $(seq 1 600); do  # up to 60 s: a loaded CI machine starts slowly
   [[ -s "$WORK/port" && -s "$WORK/admin.key" ]] && break
   kill -0 "$EMULATOR_PID" 2>/dev/null || { echo "emulator exited early" >&2; exit 1; }
   sleep 0.1
