@@ -84,7 +84,7 @@ LISTS = [
 
 
 @pytest.mark.parametrize(
-    ("path", "envelope", "fields", "expected"), LISTS, ids=lambda v: str(v)[:40]
+    ("path", "envelope", "fields", "expected"), LISTS, ids=[envelope for _, envelope, _, _ in LISTS]
 )
 def test_list__pages_forward_and_back_without_gaps_or_duplicates(
     emulator: Any, path: str, envelope: str, fields: tuple[str, ...], expected: set[Any]
