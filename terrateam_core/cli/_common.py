@@ -29,6 +29,7 @@ __all__ = [
     "OutputOpt",
     "RootGroup",
     "client_from_ctx",
+    "new_app",
     "output_format",
     "page_args",
     "root_callback",
@@ -96,6 +97,14 @@ class CliState:
             if value is not None:
                 kwargs[name] = value
         return kwargs
+
+
+def new_app(help: str | None = None, **kwargs: Any) -> typer.Typer:
+    """A Typer (sub-)app with the CLI's conventions: plain click help (Rich help would
+    import Rich on every ``--help``), no Rich tracebacks (errors go through
+    ``RootGroup``), and help instead of an error when a group is called bare."""
+    kwargs.setdefault("no_args_is_help", help is not None)
+    return typer.Typer(help=help, rich_markup_mode=None, pretty_exceptions_enable=False, **kwargs)
 
 
 def state_from_ctx(ctx: typer.Context) -> CliState:

@@ -9,12 +9,18 @@ from typing import Annotated, Any
 
 import typer
 
-from terrateam_core.cli._common import OutputOpt, client_from_ctx, output_format, state_from_ctx
+from terrateam_core.cli._common import (
+    OutputOpt,
+    client_from_ctx,
+    new_app,
+    output_format,
+    state_from_ctx,
+)
 from terrateam_core.cli._output import OutputFormat, emit
 
 __all__ = ["app", "parse_cap"]
 
-app = typer.Typer(help="Create, list and delete API keys.", no_args_is_help=True)
+app = new_app("Create, list and delete API keys.")
 
 _COLUMNS = [("id", "id"), ("name", "name"), ("capabilities", "capabilities")]
 

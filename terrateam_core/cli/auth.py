@@ -11,6 +11,7 @@ from terrateam_core.cli._common import (
     VCS_CHOICES,
     OutputOpt,
     client_from_ctx,
+    new_app,
     output_format,
     state_from_ctx,
 )
@@ -18,7 +19,7 @@ from terrateam_core.cli._output import OutputFormat, emit
 
 __all__ = ["app"]
 
-app = typer.Typer()
+app = new_app()
 
 
 def _read_api_key() -> str:

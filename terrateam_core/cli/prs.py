@@ -10,6 +10,7 @@ from terrateam_core.cli._common import (
     LimitOpt,
     OutputOpt,
     client_from_ctx,
+    new_app,
     output_format,
     page_args,
     state_from_ctx,
@@ -19,7 +20,7 @@ from terrateam_core.cli._output import emit
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Pull requests of an installation.", no_args_is_help=True)
+app = new_app("Pull requests of an installation.")
 
 _COLUMNS = [
     ("pull_number", "pr"),

@@ -11,13 +11,13 @@ from typing import Annotated, Any
 import typer
 
 from terrateam_core.cli import _report
-from terrateam_core.cli._common import client_from_ctx, state_from_ctx
+from terrateam_core.cli._common import client_from_ctx, new_app, state_from_ctx
 from terrateam_core.cli._duration import parse_duration
 from terrateam_core.cli._output import console, print_table, to_jsonable
 
 __all__ = ["app", "build_query"]
 
-app = typer.Typer()
+app = new_app()
 
 
 class ReportFormat(enum.StrEnum):

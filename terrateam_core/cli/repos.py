@@ -10,6 +10,7 @@ from terrateam_core.cli._common import (
     LimitOpt,
     OutputOpt,
     client_from_ctx,
+    new_app,
     output_format,
     page_args,
     state_from_ctx,
@@ -20,7 +21,7 @@ from terrateam_core.cli._output import OutputFormat, emit
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Repositories of an installation.", no_args_is_help=True)
+app = new_app("Repositories of an installation.")
 
 _COLUMNS = [("id", "id"), ("name", "name"), ("setup", "setup"), ("updated_at", "updated")]
 

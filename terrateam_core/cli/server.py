@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from terrateam_core.cli._common import OutputOpt, client_from_ctx, output_format, state_from_ctx
+from terrateam_core.cli._common import (
+    OutputOpt,
+    client_from_ctx,
+    new_app,
+    output_format,
+    state_from_ctx,
+)
 from terrateam_core.cli._output import emit
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Server information.", no_args_is_help=True)
+app = new_app("Server information.")
 
 
 @app.command("config")

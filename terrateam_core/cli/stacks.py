@@ -6,12 +6,18 @@ from typing import Annotated, Any
 
 import typer
 
-from terrateam_core.cli._common import OutputOpt, client_from_ctx, output_format, state_from_ctx
+from terrateam_core.cli._common import (
+    OutputOpt,
+    client_from_ctx,
+    new_app,
+    output_format,
+    state_from_ctx,
+)
 from terrateam_core.cli._output import OutputFormat, emit, to_jsonable
 
 __all__ = ["app", "flatten_stacks"]
 
-app = typer.Typer(help="Stacks of a pull request.", no_args_is_help=True)
+app = new_app("Stacks of a pull request.")
 
 _COLUMNS = [
     ("stack", "stack"),

@@ -6,13 +6,19 @@ from typing import Annotated
 
 import typer
 
-from terrateam_core.cli._common import OutputOpt, client_from_ctx, output_format, state_from_ctx
+from terrateam_core.cli._common import (
+    OutputOpt,
+    client_from_ctx,
+    new_app,
+    output_format,
+    state_from_ctx,
+)
 from terrateam_core.cli._duration import parse_duration
 from terrateam_core.cli._output import emit
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Asynchronous server tasks.", no_args_is_help=True)
+app = new_app("Asynchronous server tasks.")
 
 IdArg = Annotated[str, typer.Argument(metavar="ID", help="Task id.")]
 

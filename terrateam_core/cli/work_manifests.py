@@ -11,6 +11,7 @@ from terrateam_core.cli._common import (
     LimitOpt,
     OutputOpt,
     client_from_ctx,
+    new_app,
     output_format,
     page_args,
     state_from_ctx,
@@ -22,7 +23,7 @@ from terrateam_core.cli._output import emit, kind_cell, to_jsonable
 
 __all__ = ["app", "run_succeeded"]
 
-app = typer.Typer(help="Work manifests (Terrateam runs).", no_args_is_help=True)
+app = new_app("Work manifests (Terrateam runs).")
 
 QOpt = Annotated[
     str | None,
