@@ -115,6 +115,10 @@ def read(
     *,
     first: Any = None,
 ) -> ArtifactInfo:
+    """Stream the artifact at ``key`` (either layout) into ``write``, verifying everything.
+
+    ``reset`` is called before starting over when a writer replaced the artifact mid-read.
+    """
     for _ in range(MAX_RESTARTS):
         if first is None:
             first = client.kv.get(key, idx=0, committed=committed, **scope)
