@@ -345,14 +345,21 @@ def test_size_real_server_error_is_not_hidden() -> None:
 
 
 def test_import_reads_no_configuration(tmp_path: Any) -> None:
-    """Importing the package reads no environment or file (a broken config is harmless)."""
+    """Importing the package reads no environment or file (a broken config is harmless), and
+    loads the client (httpx) only on first use."""
     import subprocess
     import sys
 
     bad = tmp_path / "config.toml"
     bad.write_text("this is = = not toml")
     env = {"TERRATEAM_CONFIG_FILE": str(bad), "TERRATEAM_API_KEY": "", "PATH": "/usr/bin"}
-    code = "import terrateam_core, terrateam_core.config, terrateam_core.models; print('ok')"
+    code = (
+        "import sys, terrateam_core\n"
+        "assert 'httpx' not in sys.modules, 'import terrateam_core must stay light'\n"
+        "import terrateam_core.config, terrateam_core.models\n"
+        "from terrateam_core import TerrateamClient, KVConflictError\n"
+        "print('ok')"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
     )
