@@ -22,6 +22,7 @@ import anyio
 import httpx
 from pydantic import SecretStr
 
+from terrateam_core._base import error_from_response
 from terrateam_core._jwt import decode_claims, token_exp, token_lifetime
 from terrateam_core._logging import logger
 from terrateam_core.errors import (
@@ -116,8 +117,7 @@ class TerrateamAuth(httpx.Auth):
                 path=REFRESH_PATH,
             )
         if status != 200:
-            cls = status_error_class(status)
-            raise cls(status_code=status, method="POST", path=REFRESH_PATH)
+            raise error_from_response(None, response, method="POST", path=REFRESH_PATH)
         try:
             token = response.json()["token"]
             if not isinstance(token, str) or not token:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -249,12 +250,13 @@ class BaseClient:
         left = None if deadline is None else deadline - self._monotonic()
         if isinstance(exc, APIStatusError):
             # Raised by the auth flow's refresh: the call itself was never sent.
+            hint = getattr(exc, "retry_after", None)
             delay = retry_delay_for_status(
                 exc.status_code,
                 idempotent=True,
                 attempt=attempt,
                 policy=self._policy,
-                retry_after=None,
+                retry_after=None if hint is None else str(math.ceil(hint)),
                 remaining=left,
             )
             if delay is None:

@@ -160,6 +160,30 @@ def test_refresh_503_is_retried_by_the_outer_loop() -> None:
     assert failures["left"] == 0
 
 
+def test_refresh_429_honours_retry_after() -> None:
+    """A 429 with Retry-After from the refresh endpoint waits that long, then succeeds."""
+    fake = FakeTerrateam()
+    fake.routes[WHOAMI] = json_route({"id": "u1", "vcs": []})
+    throttled = {"left": 1}
+
+    def limited(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/refresh") and throttled["left"]:
+            throttled["left"] -= 1
+            return httpx.Response(429, headers={"Retry-After": "3"})
+        return fake.handle(request)
+
+    sleeps: list[float] = []
+    with TerrateamClient(
+        API_KEY,
+        base_url=BASE,
+        transport=httpx.MockTransport(limited),
+        retry_policy=RetryPolicy(sleep=sleeps.append),
+    ) as client:
+        assert client.whoami().id == "u1"
+    assert sleeps
+    assert sleeps[0] >= 3.0
+
+
 def test_sixteen_threads_crossing_expiry_refresh_once_each_time() -> None:
     """16 threads hitting an expired token cause exactly one refresh per expiry."""
     clock = Clock()
