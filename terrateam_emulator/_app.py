@@ -38,6 +38,12 @@ def _extra_routers(prefix: str) -> list[Any]:
     return found
 
 
+def _mount(app: FastAPI, router: Any) -> None:
+    # Flat route list (no nested routers): one match loop per request, and Starlette then
+    # records the matched route in the scope, which the stats use.
+    app.router.routes.extend(router.routes)
+
+
 async def _mismatch(request: Request, exc: Exception) -> Response:
     return not_found_html()
 
@@ -95,16 +101,16 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
     # Upstream registration order: /health, tasks, per VCS (access tokens, stacks, KV, the
     # rest), then refresh/whoami/logout/server config. Non-overlapping patterns make the
     # order mostly moot, but keep it.
-    app.include_router(identity.health_router)
-    app.include_router(dev.router)
+    _mount(app, identity.health_router)
+    _mount(app, dev.router)
     if settings.edition == "enterprise":
-        app.include_router(access_tokens.router)
-    app.include_router(kv.router)
+        _mount(app, access_tokens.router)
+    _mount(app, kv.router)
     for extra in _extra_routers("runs"):
-        app.include_router(extra)
+        _mount(app, extra)
     for extra in _extra_routers("dev_"):
-        app.include_router(extra)
-    app.include_router(identity.router)
+        _mount(app, extra)
+    _mount(app, identity.router)
     app.add_exception_handler(RouteMismatch, _mismatch)
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(EmulatorError, _emulator_error)

@@ -31,6 +31,12 @@ __all__ = [
 
 ACTIVE_WORK_MANIFEST_STATES = ("queued", "running")
 
+_MEMBER = sa.select(memberships.c.user_id).where(
+    memberships.c.user_id == sa.bindparam("user_id"),
+    memberships.c.vcs == sa.bindparam("vcs"),
+    memberships.c.installation_id == sa.bindparam("installation_id"),
+)
+
 
 class DropConnection(Exception):
     """Close the connection without any response (upstream middleware exception)."""
@@ -128,13 +134,14 @@ def check_installation(request: Request, session: Session, vcs: str, installatio
     if installation_cap(installation_id) in session.capabilities:
         return
     state = emulator_state(request)
+    member = (session.user_id, vcs, installation_id)
+    if member in state.members:
+        return  # memberships only disappear on reset, which clears this cache
     with state.db.read() as conn:
         row = conn.execute(
-            sa.select(memberships.c.user_id).where(
-                memberships.c.user_id == session.user_id,
-                memberships.c.vcs == vcs,
-                memberships.c.installation_id == installation_id,
-            )
+            _MEMBER,
+            {"user_id": session.user_id, "vcs": vcs, "installation_id": installation_id},
         ).first()
     if row is None:
         raise Forbidden
+    state.members.add(member)

@@ -156,9 +156,25 @@ class FaultMiddleware:
                 raise ConnectionResetError("emulator: connection dropped") from None
         finally:
             if not dev:
-                route = scope.get("route")
-                label = getattr(route, "path", None) or path
+                label = _route_label(scope) or path
                 emulator.stats.count(f"{method} {label}")
+
+
+def _route_label(scope: Any) -> str | None:
+    """The route template that served the request (FastAPI records only the endpoint)."""
+    route = scope.get("route")
+    if route is not None:
+        return getattr(route, "path", None)
+    app = scope["app"]
+    labels: dict[Any, str] | None = getattr(app.state, "route_labels", None)
+    if labels is None:
+        labels = {}
+        for r in app.router.routes:
+            endpoint = getattr(r, "endpoint", None)
+            if endpoint is not None:
+                labels.setdefault(endpoint, r.path)
+        app.state.route_labels = labels
+    return labels.get(scope.get("endpoint"))
 
 
 def _fmt_retry(value: float) -> bytes:

@@ -81,6 +81,8 @@ class EmulatorState:
         self._claims: OrderedDict[str, Claims | None] = OrderedDict()
         self._claims_lock = threading.Lock()
         self.faults: Any = None  # a `_faults.FaultTable`, set by create_app
+        # Positive installation-membership checks (user, vcs, installation); cleared on reset.
+        self.members: set[tuple[str, str, int]] = set()
         self.kv = KVStore(self.db, self.clock, select_mode=settings.select_mode)
         self.identity = Identity(self.db, self.clock, self.keys, token_ttl=settings.token_ttl)
         self.seed: dict[str, Any] | None = (
@@ -134,6 +136,7 @@ class EmulatorState:
 
     def reset(self) -> None:
         """Empty the database, re-apply the seed, clear faults, stats and blobs."""
+        self.members.clear()
         if self._snapshot is not None:
             self.db.restore(self._snapshot)
         else:

@@ -33,6 +33,40 @@ MAX_VERSION = 32767  # PostgreSQL smallint
 
 _JSON_404 = EmulatorError(404, json_type=True)
 
+# Pre-built statements for the hot read path (no per-request statement construction).
+_GET_ANY = sa.select(kv).where(
+    kv.c.namespace == sa.bindparam("ns"),
+    kv.c.key == sa.bindparam("key"),
+    kv.c.idx == sa.bindparam("idx"),
+)
+_GET_COMMITTED = _GET_ANY.where(kv.c.committed.is_(True))
+_ROW_CAPS = sa.select(kv.c.version, kv.c.write_caps).where(
+    kv.c.namespace == sa.bindparam("ns"),
+    kv.c.key == sa.bindparam("key"),
+    kv.c.idx == sa.bindparam("idx"),
+)
+_ROW_CAPS_AT = _ROW_CAPS.where(kv.c.version == sa.bindparam("version"))
+_INSERT = kv.insert()
+_VALUE_COLUMNS = (
+    "data",
+    "data_json",
+    "data_size",
+    "committed",
+    "created_at",
+    "version",
+    "read_caps",
+    "write_caps",
+)
+_UPDATE = (
+    kv.update()
+    .where(
+        kv.c.namespace == sa.bindparam("b_ns"),
+        kv.c.key == sa.bindparam("b_key"),
+        kv.c.idx == sa.bindparam("b_idx"),
+    )
+    .values({c: sa.bindparam(c) for c in _VALUE_COLUMNS})
+)
+
 
 def wrap16(n: int) -> int:
     """Truncate to a signed 16-bit value, as the server's binary ``smallint`` encoding does."""
@@ -180,11 +214,9 @@ class KVStore:
         """Return the record JSON; 404 (JSON type) when missing, uncommitted or unreadable."""
         _check_key(key)
         project = self._projector(select)
-        cond = self._where(ns, key, wrap16(idx))
-        if committed:
-            cond.append(kv.c.committed.is_(True))
+        stmt = _GET_COMMITTED if committed else _GET_ANY
         with self.db.read() as conn:
-            row = conn.execute(sa.select(kv).where(*cond)).first()
+            row = conn.execute(stmt, {"ns": ns, "key": key, "idx": wrap16(idx)}).first()
         if row is None or not contains(caps, _caps_or_none(row.read_caps)):
             raise _JSON_404
         return _record(
@@ -215,11 +247,9 @@ class KVStore:
             "write_caps": None if body.write_caps is None else _dump(body.write_caps),
         }
         if insert:
-            conn.execute(kv.insert().values(namespace=ns, key=key, idx=wrap16(body.idx), **values))
+            conn.execute(_INSERT, {"namespace": ns, "key": key, "idx": wrap16(body.idx), **values})
         else:
-            conn.execute(
-                kv.update().where(*self._where(ns, key, wrap16(body.idx))).values(**values)
-            )
+            conn.execute(_UPDATE, {"b_ns": ns, "b_key": key, "b_idx": wrap16(body.idx), **values})
         return now, size
 
     def _write_answer(self, key: str, body: KVWrite, now: float, size: int, version: int) -> str:
@@ -240,11 +270,7 @@ class KVStore:
         _check_key(key)
         self._encode_data(body.data)  # bad data fails before anything else
         with self.db.write() as conn:
-            row = conn.execute(
-                sa.select(kv.c.version, kv.c.write_caps).where(
-                    *self._where(ns, key, wrap16(body.idx))
-                )
-            ).first()
+            row = conn.execute(_ROW_CAPS, {"ns": ns, "key": key, "idx": wrap16(body.idx)}).first()
             if row is None:
                 version = 0
                 now, size = self._write_row(conn, ns, key, body, version, insert=True)
@@ -263,18 +289,14 @@ class KVStore:
         self._encode_data(body.data)
         conflict = EmulatorError(400, json_type=True)
         with self.db.write() as conn:
-            where = self._where(ns, key, wrap16(body.idx))
+            params = {"ns": ns, "key": key, "idx": wrap16(body.idx)}
             if version is None:
-                if conn.execute(sa.select(kv.c.idx).where(*where)).first() is not None:
+                if conn.execute(_ROW_CAPS, params).first() is not None:
                     raise conflict
                 new_version = 0
                 now, size = self._write_row(conn, ns, key, body, new_version, insert=True)
             else:
-                row = conn.execute(
-                    sa.select(kv.c.version, kv.c.write_caps).where(
-                        *where, kv.c.version == wrap16(version)
-                    )
-                ).first()
+                row = conn.execute(_ROW_CAPS_AT, {**params, "version": wrap16(version)}).first()
                 if row is None or not contains(caps, _caps_or_none(row.write_caps)):
                     raise conflict
                 if row.version >= MAX_VERSION:
