@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from terrateam_core import AsyncTerrateamClient, TerrateamClient
 from terrateam_core._artifacts_format import generation_key
@@ -357,3 +359,62 @@ def test_put_artifact__ttm_layout_over_generation_drops_its_chunks(
     buf = io.BytesIO()
     assert client.kv.get_artifact("swap", buf).layout == "ttm"
     assert buf.getvalue() == b"t" * 10
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(data=st.binary(max_size=3000), chunk=st.integers(min_value=16, max_value=700))
+def test_put_get_artifact__property_any_size_any_chunking(
+    client: TerrateamClient, data: bytes, chunk: int
+) -> None:
+    """Any bytes with any chunk size come back identical, with the right chunk count."""
+    info = client.kv.put_artifact("art/prop", data, chunk_size=chunk)
+    assert info.chunks == -(-len(data) // chunk)
+    buf = io.BytesIO()
+    client.kv.get_artifact("art/prop", buf)
+    assert buf.getvalue() == data
+
+
+def test_aget_artifact__async_reader_sees_only_whole_versions(
+    client: TerrateamClient, emulator: Any
+) -> None:
+    """The async reader also restarts on a replaced generation and returns whole versions."""
+    versions = [bytes([97 + i]) * (30 * 200 + i) for i in range(5)]
+    client.kv.put_artifact("art/arace", versions[0], chunk_size=200)
+    done = threading.Event()
+
+    def writer() -> None:
+        try:
+            for data in versions[1:]:
+                client.kv.put_artifact("art/arace", data, chunk_size=200)
+        finally:
+            done.set()
+
+    async def reader() -> list[bytes]:
+        reads: list[bytes] = []
+        async with AsyncTerrateamClient(
+            api_key=emulator.api_key,
+            base_url=emulator.url,
+            installation_id=emulator.installation_id,
+        ) as ac:
+            while not done.is_set() or not reads:
+                buf = io.BytesIO()
+                await ac.kv.get_artifact("art/arace", buf, concurrency=3)
+                reads.append(buf.getvalue())
+            corrupt = await ac.kv.artifact_info("art/arace")
+            chunk_key = generation_key("art/arace", str(corrupt.generation))
+            record = client.kv.get(chunk_key, idx=0).data
+            record["chk"] = "sha256:" + "0" * 64
+            client.kv.set(chunk_key, record, idx=0)
+            with pytest.raises(ChecksumMismatchError):
+                await ac.kv.get_artifact("art/arace", io.BytesIO())
+        return reads
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    reads = asyncio.run(reader())
+    thread.join()
+    assert all(r in versions for r in reads)
