@@ -418,3 +418,38 @@ def test_aget_artifact__async_reader_sees_only_whole_versions(
     reads = asyncio.run(reader())
     thread.join()
     assert all(r in versions for r in reads)
+
+
+def test_get_artifact__restarts_when_replaced_mid_read(
+    client: TerrateamClient, emulator: Any
+) -> None:
+    """A replacement published between two chunk reads makes sync and async readers restart."""
+    old, new = b"o" * 1000, b"n" * 700
+
+    def replace_once(state: dict[str, bool]) -> Any:
+        def progress(done: int, total: int | None) -> None:
+            if not state.get("replaced"):
+                state["replaced"] = True
+                client.kv.put_artifact("art/mid", new, chunk_size=100)
+
+        return progress
+
+    client.kv.put_artifact("art/mid", old, chunk_size=100)
+    buf = io.BytesIO()
+    info = client.kv.get_artifact("art/mid", buf, concurrency=1, progress=replace_once({}))
+    assert buf.getvalue() == new
+    assert info.size == 700
+
+    client.kv.put_artifact("art/mid", old, chunk_size=100)
+
+    async def main() -> bytes:
+        async with AsyncTerrateamClient(
+            api_key=emulator.api_key,
+            base_url=emulator.url,
+            installation_id=emulator.installation_id,
+        ) as ac:
+            out = io.BytesIO()
+            await ac.kv.get_artifact("art/mid", out, concurrency=1, progress=replace_once({}))
+            return out.getvalue()
+
+    assert asyncio.run(main()) == new
