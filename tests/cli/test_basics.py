@@ -251,3 +251,19 @@ def test_completion_completes_commands(
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == [expected]
+
+
+def test_kv_path_skips_httpx_cli_imports(cli_env: dict[str, str]) -> None:
+    """A command that builds a client loads httpx but not httpx's own CLI (rich, pygments)."""
+    code = (
+        "import os, sys, io, contextlib\n"
+        "os.environ.update(TERRATEAM_API_KEY='k-0123456789', TERRATEAM_BASE_URL='http://127.0.0.1:9')\n"
+        f"os.environ['TERRATEAM_CONFIG_FILE'] = {cli_env['TERRATEAM_CONFIG_FILE']!r}\n"
+        "from terrateam_core.cli import main\n"
+        "sys.argv = ['terrateam', 'server', 'config']\n"
+        "with contextlib.redirect_stderr(io.StringIO()):\n"
+        "    try:\n        main()\n    except SystemExit:\n        pass\n"
+    )
+    loaded = _top_modules_after(code)
+    assert "httpx" in loaded
+    assert loaded.isdisjoint({"rich", "pygments", "click"})
