@@ -73,7 +73,12 @@ HEAVY = ("uvicorn", "fastapi", "sqlalchemy", "rich", "httpx", "pydantic", "yaml"
 
 def _top_modules_after(code: str) -> set[str]:
     """Top-level module names loaded by running *code* in a fresh interpreter."""
-    script = code + "\nimport sys\nprint(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    # A None entry in sys.modules is a blocked import (see _common._skip_httpx_cli), not a load.
+    script = code + (
+        "\nimport sys\n"
+        "names = {m.split('.')[0] for m, v in sys.modules.items() if v is not None}\n"
+        "print(' '.join(sorted(names)))"
+    )
     proc = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
     )
