@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import platform
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -33,6 +34,7 @@ __all__ = [
     "Query",
     "build_url",
     "check_smallint",
+    "check_uuid",
     "error_from_response",
     "finish",
     "json_body",
@@ -56,6 +58,14 @@ def check_smallint(name: str, value: int | None) -> None:
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
     if not SMALLINT_MIN <= value <= SMALLINT_MAX:
         raise ValueError(f"{name} must be within {SMALLINT_MIN}..{SMALLINT_MAX}, got {value}")
+
+
+def check_uuid(name: str, value: str) -> str:
+    """Reject ids the server would answer with an empty 404 (or a 500 inside ``q``)."""
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise ValueError(f"{name} must be a UUID, got {value!r}") from None
 
 
 def quote_segment(value: str | int) -> str:

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from terrateam_core._base import Call, json_body, model_parser, quote_segment
+from terrateam_core._base import Call, check_uuid, json_body, model_parser, quote_segment
 from terrateam_core._pagination import Page, next_page_tokens
 from terrateam_core.models import (
     ApiKey,
@@ -107,7 +107,7 @@ def access_token_delete(vcs: str, key_id: str) -> Call[None]:
         "DELETE",
         f"/api/v1/{quote_segment(vcs)}/access-token",
         lambda _r: None,
-        params=[("id", str(key_id))],
+        params=[("id", check_uuid("API key id", key_id))],
     )
 
 
@@ -196,7 +196,7 @@ def work_manifest_outputs_page(
     return Call(
         "GET",
         f"{_inst_path(vcs, installation_id)}/work-manifests/"
-        f"{quote_segment(work_manifest_id)}/outputs",
+        f"{check_uuid('work manifest id', work_manifest_id)}/outputs",
         _page_parser(StepOutput, "steps"),
         params=_page_params(tokens, limit, extra),
     )
@@ -232,7 +232,7 @@ def stacks(
 
 def task(task_id: str) -> Call[Task]:
     """``GET /api/v1/tasks/{id}``; unknown or someone else's → 404."""
-    return Call("GET", f"/api/v1/tasks/{quote_segment(task_id)}", model_parser(Task))
+    return Call("GET", f"/api/v1/tasks/{check_uuid('task id', task_id)}", model_parser(Task))
 
 
 def server_config() -> Call[ServerConfig]:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
+from terrateam_core._base import check_uuid
 from terrateam_core._pagination import Page, SyncPaginator
 from terrateam_core.errors import NotFoundError, TaskFailedError, TaskTimeoutError
 from terrateam_core.models import (
@@ -213,7 +214,11 @@ class WorkManifests(_Sync):
     ) -> WorkManifest:
         """One work manifest (the server has no single GET: this lists with ``q=id:<uuid>``)."""
         v, i = self._client._scope(vcs, installation_id)
-        page = self._client._execute(_calls.work_manifests_page(v, i, None, 1, f"id:{id}", None))
+        page = self._client._execute(
+            _calls.work_manifests_page(
+                v, i, None, 1, f"id:{check_uuid('work manifest id', id)}", None
+            )
+        )
         if not page.items:
             raise wm_not_found(id, page.response.url.path if page.response else "")
         return page.items[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from terrateam_core._base import check_uuid
 from terrateam_core._pagination import AsyncPaginator, Page
 from terrateam_core.errors import TaskTimeoutError
 from terrateam_core.models import (
@@ -158,7 +159,9 @@ class AsyncWorkManifests(_Async):
     ) -> WorkManifest:
         """One work manifest (listed with ``q=id:<uuid>``)."""
         v, i = self._client._scope(vcs, installation_id)
-        call = _calls.work_manifests_page(v, i, None, 1, f"id:{id}", None)
+        call = _calls.work_manifests_page(
+            v, i, None, 1, f"id:{check_uuid('work manifest id', id)}", None
+        )
         page = await self._client._execute(call)
         if not page.items:
             raise wm_not_found(id, page.response.url.path if page.response else "")

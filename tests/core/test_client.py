@@ -270,11 +270,29 @@ def test_malformed_success_body_is_response_validation_error() -> None:
 def test_unknown_fields_and_enum_values_are_accepted() -> None:
     """Response models ignore new fields and accept new enum values."""
     fake = FakeTerrateam()
-    fake.routes[("GET", "/api/v1/tasks/t1")] = json_route(
-        {"id": "t1", "name": "n", "state": "brand-new-state", "future": {"x": 1}}
+    task_id = "7d1f2c5e-0000-4000-8000-000000000001"
+    fake.routes[("GET", f"/api/v1/tasks/{task_id}")] = json_route(
+        {"id": task_id, "name": "n", "state": "brand-new-state", "future": {"x": 1}}
     )
     with _client(fake) as client:
-        assert client.tasks.get("t1").state == "brand-new-state"
+        assert client.tasks.get(task_id).state == "brand-new-state"
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.tasks.get("t1"),
+        lambda c: c.work_manifests.get("nope"),
+        lambda c: list(c.work_manifests.outputs("x/../y")),
+        lambda c: c.access_tokens.delete("123"),
+    ],
+)
+def test_malformed_ids_are_rejected_client_side(call: Any) -> None:
+    """Ids the server would answer with an empty 404 (or a 500) fail locally, clearly."""
+    fake = FakeTerrateam()
+    with _client(fake) as client, pytest.raises(ValueError, match="must be a UUID"):
+        call(client)
+    assert fake.requests == []
 
 
 def test_missing_installation_is_configuration_error() -> None:
