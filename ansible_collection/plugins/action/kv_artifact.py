@@ -23,7 +23,7 @@ class ActionModule(TerrateamAction):
     """Upload a controller file, deliver an artifact to the host via copy, or delete it."""
 
     MODULE = "kv_artifact"
-    TRANSFERS_FILES = True
+    TRANSFERS_FILES = False  # the copy action it delegates to makes (and removes) its own tmp
     _requires_connection = True
 
     def needs_client(self):
