@@ -272,3 +272,16 @@ def test_kv_path_skips_httpx_cli_imports(cli_env: dict[str, str]) -> None:
     loaded = _top_modules_after(code)
     assert "httpx" in loaded
     assert loaded.isdisjoint({"rich", "pygments", "click"})
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    """`python -m terrateam_core.cli --version` behaves like the console script."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "terrateam_core.cli", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"terrateam {__version__}"
