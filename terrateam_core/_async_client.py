@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterable
 from types import TracebackType
@@ -94,6 +95,7 @@ class AsyncTerrateamClient(BaseClient):
             log_kv_data=log_kv_data,
             monotonic=monotonic,
         )
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._owns_http = http_client is None
         self._http: httpx.AsyncClient = http_client or httpx.AsyncClient(
             transport=transport, verify=verify, timeout=timeout, follow_redirects=False
@@ -162,7 +164,22 @@ class AsyncTerrateamClient(BaseClient):
         else:
             await anyio.sleep(seconds)
 
+    def _check_loop(self) -> None:
+        # httpx.AsyncClient and the refresh lock belong to one event loop (httpx#2473).
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not asyncio (e.g. trio): nothing to check
+            return
+        if self._loop is None:
+            self._loop = loop
+        elif self._loop is not loop:
+            raise RuntimeError(
+                "AsyncTerrateamClient is bound to the event loop it was first used on; "
+                "create one client per event loop"
+            )
+
     async def _execute(self, call: Call[T]) -> T:
+        self._check_loop()
         deadline = self._deadline()
         attempt = 0
         while True:

@@ -330,3 +330,15 @@ def test_auth_repr_hides_key() -> None:
         client.whoami()
         assert API_KEY not in repr(client.auth)
         assert client.get_access_token() not in repr(client.auth)
+
+
+def test_async_client_refuses_a_second_event_loop() -> None:
+    """Using one async client from two event loops fails with a clear message."""
+    import asyncio
+
+    fake = FakeTerrateam()
+    fake.routes[WHOAMI] = json_route({"id": "u1", "vcs": []})
+    client = AsyncTerrateamClient(API_KEY, base_url=BASE, transport=fake.transport())
+    asyncio.run(client.whoami())
+    with pytest.raises(RuntimeError, match="one client per event loop"):
+        asyncio.run(client.whoami())
