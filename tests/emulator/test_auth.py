@@ -256,3 +256,20 @@ def test_unauthenticated_endpoints_ignore_bad_tokens(emulator, path):
     """server config, client_id and /health answer 200 even with a bad token (§8 #23)."""
     r = httpx.get(emulator.url + path, headers=bearer("garbage"))
     assert r.status_code == 200
+
+
+def test_access_token_lifetime_ends_at_whole_second_exp(emulator):
+    """Accepted while now <= exp = int(issue + 60), rejected just after: 59–60 s (§1.3)."""
+    token = refresh(emulator.url, emulator.api_key)
+    exp = claims(token)["exp"]
+    now = emulator.admin.advance_clock(0)
+    emulator.admin.advance_clock(max(0.0, exp - now - 0.5))
+    assert httpx.get(emulator.url + "/api/v1/whoami", headers=bearer(token)).status_code == 200
+    emulator.admin.advance_clock(1.0)
+    assert httpx.get(emulator.url + "/api/v1/whoami", headers=bearer(token)).status_code == 403
+
+
+def test_cookie_is_not_a_session(emulator):
+    """Without a Bearer token there is no session here (dashboard cookies are not emulated)."""
+    r = httpx.get(emulator.url + "/api/v1/whoami", cookies={"session": "x"})
+    assert r.status_code == 403
