@@ -236,8 +236,10 @@ def test_get_artifact__checksum_mismatch_leaves_dest(
     client.kv.set(chunk_key, record, idx=1)
     dest = tmp_path / "keep.txt"
     dest.write_text("previous")
-    with pytest.raises(ChecksumMismatchError):
+    with pytest.raises(ChecksumMismatchError) as caught:
         client.kv.get_artifact("art/bad", dest)
+    assert "idx 1" in str(caught.value)
+    assert record["data"] not in str(caught.value) + repr(caught.value)  # no content in errors
     assert dest.read_text() == "previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
 
