@@ -21,7 +21,7 @@ SEED = """\
 
 def test_kv_lookup_values_and_prefix(ansible, emulator):
     """Real JSON values (null stays null), many terms with one token exchange, prefix dicts."""
-    ansible.play(SEED)
+    ansible.play(SEED)  # seeded through the kv module: templated nulls and lists stay JSON
     emulator.admin.reset_stats()
     tasks = """\
         - ansible.builtin.set_fact:
@@ -38,50 +38,62 @@ def test_kv_lookup_values_and_prefix(ansible, emulator):
     assert emulator.admin.stats()["refreshes"] == 2  # one exchange per lookup call, not per term
 
 
-@pytest.mark.parametrize(
-    ("options", "expected", "warned", "failed"),
-    [
-        ("", None, False, True),
-        (", on_missing='error'", None, False, True),
-        (", on_missing='warn'", [{"x": 1}], True, False),
-        (", on_missing='skip'", [{"x": 1}], False, False),
-        (", default=7", [{"x": 1}, 7], False, False),
-        (", on_missing='warn', default=7", [{"x": 1}, 7], True, False),
-    ],
-)
-def test_kv_lookup_on_missing(ansible, options, expected, warned, failed):
+def test_kv_lookup_on_missing_modes(ansible, client):
     """on_missing error|warn|skip and default decide what a missing key gives."""
-    ansible.play(SEED)
-    tasks = f"""\
+    client.kv.set("cfg/a", {"x": 1})
+    tasks = """\
         - ansible.builtin.set_fact:
-            got: "{{{{ query('terrateam.api.kv', 'cfg/a', 'cfg/missing'{options}) }}}}"
-        """ + save("got")
-    run = ansible.play(tasks, check=False)
-    if failed:
-        assert run.rc != 0
-        assert "key cfg/missing not found" in run.output
-        return
-    assert run.rc == 0, run.output
-    assert run.results["got"] == expected
-    assert ("key cfg/missing not found" in run.output) is warned
+            error: "{{ query('terrateam.api.kv', 'cfg/a', 'missing/error', on_missing='error') }}"
+          ignore_errors: true
+          register: error_task
+        - ansible.builtin.set_fact:
+            implicit: "{{ query('terrateam.api.kv', 'cfg/a', 'missing/implicit') }}"
+          ignore_errors: true
+          register: implicit_task
+        - ansible.builtin.set_fact:
+            warn: "{{ query('terrateam.api.kv', 'cfg/a', 'missing/warn', on_missing='warn') }}"
+            skip: "{{ query('terrateam.api.kv', 'cfg/a', 'missing/skip', on_missing='skip') }}"
+            default: "{{ query('terrateam.api.kv', 'cfg/a', 'missing/default', default=7) }}"
+            warn_default: >-
+              {{ query('terrateam.api.kv', 'cfg/a', 'missing/wd', on_missing='warn', default=7) }}
+        """ + save("error_task", "implicit_task", "warn", "skip", "default", "warn_default")
+    run = ansible.play(tasks)
+    r = run.results
+    for name in ("error_task", "implicit_task"):
+        assert r[name]["failed"] is True
+    assert "key missing/error not found" in r["error_task"]["msg"]
+    assert "key missing/implicit not found" in r["implicit_task"]["msg"]
+    assert r["warn"] == [{"x": 1}]
+    assert r["skip"] == [{"x": 1}]
+    assert r["default"] == [{"x": 1}, 7]
+    assert r["warn_default"] == [{"x": 1}, 7]
+    assert "key missing/warn not found" in run.output  # warned
+    assert "key missing/wd not found" in run.output
+    assert "key missing/skip not found" not in run.output  # silently skipped
+    assert "key missing/default not found" not in run.output
 
 
-@pytest.mark.parametrize(
-    ("mode", "failed", "warned"),
-    [("error", True, False), ("warn", False, True), ("skip", False, False)],
-)
-def test_kv_lookup_on_denied(ansible, emulator, mode, failed, warned):
+def test_kv_lookup_on_denied_modes(ansible, emulator, client):
     """A key without KV read access is denied (403): on_denied decides."""
+    client.kv.set("cfg/a", 1)
     minted = emulator.admin.mint_api_key("no-kv", ["access_token_create"])
-    tasks = f"""\
+    tasks = """\
         - ansible.builtin.set_fact:
-            got: "{{{{ query('terrateam.api.kv', 'cfg/a', on_denied='{mode}') }}}}"
-        """ + save("got")
-    run = ansible.play(tasks, env={"TERRATEAM_API_KEY": minted.refresh_token}, check=False)
-    assert (run.rc != 0) is failed, run.output
-    assert ("permission denied reading key cfg/a" in run.output) is (failed or warned)
-    if not failed:
-        assert run.results["got"] == []
+            error: "{{ query('terrateam.api.kv', 'denied/error') }}"
+          ignore_errors: true
+          register: error_task
+        - ansible.builtin.set_fact:
+            warn: "{{ query('terrateam.api.kv', 'denied/warn', on_denied='warn') }}"
+            skip: "{{ query('terrateam.api.kv', 'denied/skip', on_denied='skip') }}"
+        """ + save("error_task", "warn", "skip")
+    run = ansible.play(tasks, env={"TERRATEAM_API_KEY": minted.refresh_token})
+    r = run.results
+    assert r["error_task"]["failed"] is True
+    assert "permission denied reading key denied/error" in r["error_task"]["msg"]
+    assert r["warn"] == []
+    assert r["skip"] == []
+    assert "permission denied reading key denied/warn" in run.output
+    assert "permission denied reading key denied/skip" not in run.output
 
 
 def test_kv_lookup_rejects_misspelled_option(ansible):
@@ -97,9 +109,9 @@ def test_kv_lookup_rejects_misspelled_option(ansible):
     assert "unknown option(s) on_mising" in run.output
 
 
-def test_kv_lookup_takes_connection_from_vars(ansible, emulator):
+def test_kv_lookup_takes_connection_from_vars(ansible, emulator, client):
     """Lookups read terrateam_* variables when the environment has nothing."""
-    ansible.play(SEED)
+    client.kv.set("other", "o")
     tasks = """\
         - ansible.builtin.set_fact:
             got: "{{ lookup('terrateam.api.kv', 'other') }}"
@@ -113,9 +125,9 @@ def test_kv_lookup_takes_connection_from_vars(ansible, emulator):
     assert run.results["got"] == "o"
 
 
-def test_access_token_lookup_works_with_uri(ansible, emulator):
+def test_access_token_lookup_works_with_uri(ansible, emulator, client):
     """The access token lookup gives a bearer token ansible.builtin.uri can use."""
-    ansible.play(SEED)
+    client.kv.set("other", "o")
     tasks = f"""\
         - ansible.builtin.uri:
             url: "{emulator.url}/api/v1/github/kv/{emulator.installation_id}/key/other"
