@@ -102,10 +102,11 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
     # rest), then refresh/whoami/logout/server config. Non-overlapping patterns make the
     # order mostly moot, but keep it.
     _mount(app, identity.health_router)
+    # KV first: it is the hot path and its patterns overlap no other route.
+    _mount(app, kv.router)
     _mount(app, dev.router)
     if settings.edition == "enterprise":
         _mount(app, access_tokens.router)
-    _mount(app, kv.router)
     for extra in _extra_routers("runs"):
         _mount(app, extra)
     for extra in _extra_routers("dev_"):

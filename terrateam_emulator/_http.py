@@ -7,6 +7,7 @@ types, undecodable bodies, wrong content type): the app renders it as 404, empty
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 from collections.abc import Callable
@@ -165,6 +166,16 @@ class Query:
             raise RouteMismatch
 
         return self._scalar(name, conv, default)
+
+    def int_or(self, name: str, default: builtins.int) -> builtins.int:
+        """Like `int`, with a default when absent."""
+        value = self.int(name)
+        return default if value is None else value
+
+    def bool_or(self, name: str, default: builtins.bool) -> builtins.bool:
+        """Like `bool`, with a default when absent."""
+        value = self.bool(name)
+        return default if value is None else value
 
     def list(self, name: str) -> list[str] | None:
         """All values of a list parameter (``None`` when absent)."""

@@ -119,11 +119,11 @@ def load_seed(source: str | Path) -> dict[str, Any]:
 
 
 def _resolve_user(names: Mapping[str, str], ref: Any) -> str:
-    ref = str(ref)
-    if ref in names:
-        return names[ref]
-    if ref in names.values():
-        return ref
+    name = str(ref)
+    if name in names:
+        return names[name]
+    if name in names.values():
+        return name
     raise ValueError(f"seed: unknown user {ref!r}")
 
 

@@ -100,7 +100,7 @@ async def kv_get(request: Request) -> Response:
     vcs, inst = _scope(request)
     key, _ = raw_path_tail(request, 6)
     q = Query.of(request)
-    committed, idx, select = q.bool("committed", True), q.int("idx", 0), _select(q)
+    committed, idx, select = q.bool_or("committed", True), q.int_or("idx", 0), _select(q)
     caps = _authorise(request, vcs, inst, "kv_store_read")
     store = emulator_state(request).kv
     return json_raw(
@@ -168,7 +168,7 @@ async def kv_count(request: Request) -> Response:
     key, has_slash = raw_path_tail(request, 7)
     if has_slash:
         raise RouteMismatch
-    committed = Query.of(request).bool("committed", True)
+    committed = Query.of(request).bool_or("committed", True)
     caps = _authorise(request, vcs, inst, "kv_store_read")
     count, max_idx = emulator_state(request).kv.count(
         namespace(vcs, inst), key, committed=committed, caps=caps
@@ -181,7 +181,7 @@ async def kv_size(request: Request) -> Response:
     vcs, inst = _scope(request)
     key, _ = raw_path_tail(request, 7)
     q = Query.of(request)
-    idx, committed = q.int("idx"), q.bool("committed", True)
+    idx, committed = q.int("idx"), q.bool_or("committed", True)
     caps = _authorise(request, vcs, inst, "kv_store_read")
     size = emulator_state(request).kv.size(
         namespace(vcs, inst), key, idx=idx, committed=committed, caps=caps
@@ -195,11 +195,11 @@ async def kv_iter(request: Request) -> Response:
     key, _ = raw_path_tail(request, 6)
     q = Query.of(request)
     select = _select(q)
-    idx, inclusive = q.int("idx"), q.bool("inclusive", True)
+    idx, inclusive = q.int("idx"), q.bool_or("inclusive", True)
     committed, prefix, limit = (
-        q.bool("committed", True),
-        q.bool("prefix", False),
-        q.int("limit", 30),
+        q.bool_or("committed", True),
+        q.bool_or("prefix", False),
+        q.int_or("limit", 30),
     )
     caps = _authorise(request, vcs, inst, "kv_store_read")
     records = emulator_state(request).kv.iter(
