@@ -8,7 +8,8 @@ Measures, in one run and on one machine, the median wall time of:
 * ``terrateam kv get KEY`` against a local emulator started in a subprocess
   (SQLite file, demo seed), i.e. start-up + one token refresh + one GET,
 
-and prints each as a ratio to the baseline (goal: ``kv get`` <= 3x bare start-up).
+and prints each as a ratio to the baseline (goal: ``kv get`` <= 3x bare start-up), in wall
+time and in CPU time (user + sys of the child: steadier when the machine is busy).
 Usage: ``.venv/bin/python bench/cli_startup.py [--runs N] [--json PATH]``.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -29,17 +31,23 @@ from pathlib import Path
 BIN = Path(sys.executable).parent
 
 
-def _time_runs(argv: Sequence[str], runs: int, env: dict[str, str]) -> list[float]:
+def _time_runs(
+    argv: Sequence[str], runs: int, env: dict[str, str]
+) -> tuple[list[float], list[float]]:
+    """Wall times and CPU times (user + sys of the child) of *runs* runs."""
     # One warm-up run so the page cache and .pyc files are hot for every command alike.
     subprocess.run(argv, env=env, capture_output=True, check=True)
-    times = []
+    wall, cpu = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         proc = subprocess.run(argv, env=env, capture_output=True, check=False)
-        times.append(time.perf_counter() - start)
+        wall.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
         if proc.returncode != 0:
             raise SystemExit(f"{argv} failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
-    return times
+    return wall, cpu
 
 
 def _start_emulator(work: Path) -> tuple[subprocess.Popen[bytes], str, str]:
@@ -124,19 +132,24 @@ def main(argv: Sequence[str] | None = None) -> int:
                     kv_env,
                 ),
             }
-            results = {
-                name: statistics.median(_time_runs(cmd, args.runs, case_env))
-                for name, (cmd, case_env) in cases.items()
-            }
+            results, cpu_results = {}, {}
+            for name, (cmd, case_env) in cases.items():
+                wall, cpu = _time_runs(cmd, args.runs, case_env)
+                results[name], cpu_results[name] = statistics.median(wall), statistics.median(cpu)
         finally:
             emulator.terminate()
             emulator.wait(timeout=10)
 
-    base = results["python -c pass"]
+    base, cpu_base = results["python -c pass"], cpu_results["python -c pass"]
     print(f"CLI start-up, median of {args.runs} runs (same machine, same run)")
-    print(f"{'command':<24} {'median ms':>10} {'x bare python':>14}")
+    print(f"load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    print(f"{'command':<24} {'wall ms':>9} {'x bare':>7} {'cpu ms':>8} {'x bare':>7}")
     for name, value in results.items():
-        print(f"{name:<24} {value * 1000:>10.1f} {value / base:>14.2f}")
+        cpu = cpu_results[name]
+        print(
+            f"{name:<24} {value * 1000:>9.1f} {value / base:>7.2f}"
+            f" {cpu * 1000:>8.1f} {cpu / cpu_base:>7.2f}"
+        )
     print("(import rows show where start-up goes: every command pays for Typer; `kv get`")
     print(" also for httpx + pydantic + the client, one token refresh and one GET)")
     goal = results["terrateam kv get KEY"] / base
@@ -145,7 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"runs": args.runs, "median_seconds": results}, indent=2))
+        payload = {"runs": args.runs, "median_wall_s": results, "median_cpu_s": cpu_results}
+        args.json.write_text(json.dumps(payload, indent=2))
     return 0
 
 
