@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +18,20 @@ def stack_config(server: Any) -> dict[str, str]:
         "terrateam:baseUrl": server.url,
         "terrateam:installationId": str(server.installation_id),
     }
+
+
+@pytest.fixture(autouse=True)
+def _current_event_loop() -> Iterator[None]:
+    """Give each test a current event loop.
+
+    ``pulumi.runtime.test`` and ``set_mocks`` call ``asyncio.get_event_loop()``, which raises
+    once an earlier ``asyncio.run()`` in the same worker process has cleared the loop.
+    """
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield
+    asyncio.set_event_loop(None)
+    loop.close()
 
 
 @pytest.fixture(scope="module")
