@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     from terrateam_emulator._app import create_app
+    from terrateam_emulator._protocol import coalescing_h11_protocol
     from terrateam_emulator._settings import EmulatorSettings
 
     seed: str | Path | None = args.seed
@@ -99,7 +100,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  TERRATEAM_API_KEY={key}", flush=True)
         if args.api_key_file:
             _write_private(args.api_key_file, key + "\n")
-    config = uvicorn.Config(app, log_level=args.log_level, lifespan="off", access_log=False)
+    config = uvicorn.Config(
+        app,
+        http=coalescing_h11_protocol(),
+        log_level=args.log_level,
+        lifespan="off",
+        access_log=False,
+    )
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(config).run(sockets=[sock])
     return 0

@@ -40,6 +40,8 @@ class Database:
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.is_memory = _is_memory_sqlite(self.url)
         self._write_lock = threading.RLock()
+        self._compiled: dict[int, tuple[str, tuple[str, ...]]] = {}
+        self._local = threading.local()
         kwargs: dict[str, Any] = {}
         if self.is_memory:
             kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
@@ -76,6 +78,47 @@ class Database:
         with self._write_lock, self.engine.begin() as conn:
             yield conn
 
+    def _raw_sqlite(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            if self.is_memory:
+                # The one shared connection of the StaticPool (used under the lock only).
+                raw = self.engine.raw_connection().driver_connection
+                assert isinstance(raw, sqlite3.Connection)
+                conn = raw
+            else:
+                conn = sqlite3.connect(self.url.database or "", check_same_thread=False)
+            self._local.conn = conn
+        return conn
+
+    def first(self, stmt: sa.Select[Any], params: dict[str, Any]) -> Any:
+        """Run a prebuilt SELECT and return its first row as a mapping (``row["col"]``).
+
+        On SQLite this skips SQLAlchemy's execution layer (the KV read hot path): the
+        statement is compiled once and run on a raw connection in autocommit, so each call
+        sees the latest committed data.
+        """
+        if not self.is_sqlite:
+            with self.read() as conn:
+                row = conn.execute(stmt, params).first()
+            return None if row is None else row._mapping
+        key = id(stmt)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            c = stmt.compile(dialect=self.engine.dialect)
+            compiled = (str(c), tuple(c.positiontup or ()))
+            self._compiled[key] = compiled
+        sql, order = compiled
+        args = tuple(params[name] for name in order)
+        if self.is_memory:
+            with self._write_lock:
+                cur = self._raw_sqlite().cursor()
+                cur.row_factory = sqlite3.Row
+                return cur.execute(sql, args).fetchone()
+        cur = self._raw_sqlite().cursor()
+        cur.row_factory = sqlite3.Row
+        return cur.execute(sql, args).fetchone()
+
     def reset(self) -> None:
         """Delete every row of every table except the signing keys."""
         with self.write() as conn:
@@ -102,5 +145,9 @@ class Database:
             snap.backup(live)
 
     def dispose(self) -> None:
-        """Close the pool's connections."""
+        """Close the pool's connections (and this thread's fast-read connection)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and not self.is_memory:
+            conn.close()
+        self._local = threading.local()
         self.engine.dispose()

@@ -149,6 +149,7 @@ class EmulatorServer:
         import uvicorn
 
         from terrateam_emulator._app import create_app
+        from terrateam_emulator._protocol import coalescing_h11_protocol
 
         self.app = create_app(self.settings)
         # proto=IPPROTO_TCP: asyncio only sets TCP_NODELAY on sockets that say they are TCP;
@@ -159,6 +160,7 @@ class EmulatorServer:
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
             self.app,
+            http=coalescing_h11_protocol(),
             log_level="warning",
             lifespan="off",
             access_log=False,

@@ -215,20 +215,19 @@ class KVStore:
         _check_key(key)
         project = self._projector(select)
         stmt = _GET_COMMITTED if committed else _GET_ANY
-        with self.db.read() as conn:
-            row = conn.execute(stmt, {"ns": ns, "key": key, "idx": wrap16(idx)}).first()
-        if row is None or not contains(caps, _caps_or_none(row.read_caps)):
+        row = self.db.first(stmt, {"ns": ns, "key": key, "idx": wrap16(idx)})
+        if row is None or not contains(caps, _caps_or_none(row["read_caps"])):
             raise _JSON_404
         return _record(
-            committed=row.committed,
-            created_at=row.created_at,
-            data_json=project(row.data) if project else row.data_json,
+            committed=bool(row["committed"]),
+            created_at=row["created_at"],
+            data_json=project(row["data"]) if project else row["data_json"],
             idx=idx,
             key=key,
-            read_caps=row.read_caps,
-            size=row.data_size,
-            version=row.version,
-            write_caps=row.write_caps,
+            read_caps=row["read_caps"],
+            size=row["data_size"],
+            version=row["version"],
+            write_caps=row["write_caps"],
         )
 
     def _write_row(
