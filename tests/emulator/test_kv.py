@@ -487,3 +487,20 @@ def test_installation_id_parsed_as_int_and_normalised(api):
     r = api.get("/api/v1/github/kv/abc/key/hex")
     assert r.status_code == 404
     assert r.headers["content-type"] == "text/html"
+
+
+@pytest.mark.parametrize("raw_key", ["%FF", "a%00b"])
+def test_keys_postgres_rejects_are_500(api, raw_key):
+    """Invalid UTF-8 or NUL in a key is a DB error upstream → 500 without Content-Type."""
+    for r in (
+        api.get(f"{KV}/key/{raw_key}"),
+        api.put(f"{KV}/key/{raw_key}", json={"data": 1}),
+    ):
+        assert r.status_code == 500
+        assert "content-type" not in r.headers
+
+
+def test_dot_segments_are_normalised_in_keys(api):
+    """Whole `.`/`..` segments are resolved away unless the slashes are sent as %2F (§0.4)."""
+    put(api, "a%2F..%2Fb", {"data": "literal"})
+    assert get(api, "a%2F..%2Fb").json()["key"] == "a/../b"
