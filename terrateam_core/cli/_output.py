@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -136,7 +137,8 @@ def console(*, no_color: bool = False, stderr: bool = False) -> Any:
     stream = sys.stderr if stderr else sys.stdout
     return Console(
         file=stream,
-        no_color=no_color,
+        # --no-color / NO_COLOR mean plain text: no colours and no bold or underline either.
+        color_system=None if no_color or os.environ.get("NO_COLOR") else "auto",
         highlight=False,
         soft_wrap=False,
         width=None if _isatty(stream) else 240,
