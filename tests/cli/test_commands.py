@@ -340,3 +340,21 @@ def test_global_vcs_gitlab(cli: Run, live: Any) -> None:
     )
     assert repos
     assert all(r["installation_id"] == str(live.gitlab_installation_id) for r in repos)
+
+
+def test_server_errors_exit_5_after_retries(
+    cli: Run, live: Any, dev_api: Callable[..., Any]
+) -> None:
+    """A server that keeps answering 503 ends in exit 5 and one line naming the status."""
+    dev_api(
+        "POST",
+        "/_emulator/faults",
+        {"kind": "status", "status": 503, "count": 50, "retry_after": 0, "path": "/api/v1/whoami"},
+    )
+    try:
+        result = cli("whoami")
+    finally:
+        dev_api("DELETE", "/_emulator/faults")
+    assert result.exit_code == 5
+    assert "503" in result.stderr
+    assert "Traceback" not in result.stderr
