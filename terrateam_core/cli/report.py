@@ -60,12 +60,11 @@ def report(
 ) -> None:
     """Summarize work manifests: counts by state and run type, success rate,
     p50/p95 duration per repo and dirspace, and the slowest runs."""
-    try:
-        period = parse_duration(since)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--since") from None
     now = datetime.now(UTC)
-    cutoff = now - timedelta(seconds=period)
+    try:
+        cutoff = now - timedelta(seconds=parse_duration(since))
+    except (ValueError, OverflowError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="--since") from None
     client = client_from_ctx(ctx)
     runs = [
         to_jsonable(wm) for wm in client.work_manifests.list(q=build_query(cutoff, repo), limit=100)

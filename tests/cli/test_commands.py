@@ -358,3 +358,11 @@ def test_server_errors_exit_5_after_retries(
     assert result.exit_code == 5
     assert "503" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("since", ["soon", "99999999999d"])
+def test_report_bad_since_is_usage_error(cli: Run, live: Any, since: str) -> None:
+    """An unparseable or absurd --since is a usage error, not a crash."""
+    result = cli("report", "--since", since)
+    assert result.exit_code == 1
+    assert "--since" in result.stderr
