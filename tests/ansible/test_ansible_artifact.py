@@ -132,15 +132,21 @@ def test_artifact_delivered_to_many_hosts_with_one_download(ansible, emulator, t
 
 
 def test_artifact_missing_fails_clearly(ansible, tmp_path):
-    """Fetching an artifact that does not exist fails with 'not found'."""
-    run = ansible.play(
-        """\
-        - terrateam.api.kv_artifact:
-            key: plans/none
-            dest: "%s"
-        """
-        % (tmp_path / "x"),
-        check=False,
-    )
-    assert run.rc != 0
-    assert "not found" in run.output
+    """A missing artifact or a missing src file fails with a plain message."""
+    tasks = f"""\
+        - terrateam.api.kv_artifact: {{key: plans/none, dest: "{tmp_path / "x"}"}}
+          register: no_artifact
+          ignore_errors: true
+        - terrateam.api.kv_artifact: {{key: plans/none, src: "{tmp_path / "nope"}"}}
+          register: no_src
+          ignore_errors: true
+        - terrateam.api.kv_artifact: {{key: plans/none}}
+          register: no_state
+          ignore_errors: true
+        """ + save("no_artifact", "no_src", "no_state")
+    r = ansible.play(tasks).results
+    assert r["no_artifact"]["msg"] == "not found (key plans/none)"
+    assert r["no_src"]["msg"].startswith("FileNotFoundError")
+    assert "set src" in r["no_state"]["msg"]
+    for name in r:
+        assert r[name]["failed"] is True

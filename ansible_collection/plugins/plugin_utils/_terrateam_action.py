@@ -13,12 +13,13 @@ controller), a ``terrateam_core`` client is built, and the subclass's :meth:`exe
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleActionFail, AnsibleError
+from ansible.errors import AnsibleError
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 from ansible_collections.terrateam.api.plugins.module_utils._spec import module_kwargs
 from ansible_collections.terrateam.api.plugins.plugin_utils._terrateam_common import (
     CONNECTION_OPTIONS,
+    TerrateamValueError,
     describe_error,
     import_core,
     make_client,
@@ -66,8 +67,9 @@ class TerrateamAction(ActionBase):
             status = getattr(exc, "status_code", None)
             if status is not None:
                 result["status"] = status
-        except AnsibleActionFail:
-            raise
+        except (TerrateamValueError, OSError, ValueError) as exc:
+            # Bad input (a capability, a keys item) or a local file problem (src, cache).
+            result.update(failed=True, msg="%s: %s" % (type(exc).__name__, exc))
         finally:
             if client is not None:
                 client.close()
