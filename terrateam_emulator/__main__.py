@@ -29,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command")
     serve = sub.add_parser("serve", help="run the server (the default command)")
+    cov = sub.add_parser("coverage", help="print which upstream operations are emulated")
+    cov.add_argument("spec", help="path to the upstream terrateam-openapi.json")
+    cov.add_argument("--output", help="write the Markdown page to this file")
     for p in (parser, serve):
         _add_serve_options(p)
     return parser
@@ -64,6 +67,12 @@ def _write_private(path: str, text: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, start serving, and block until interrupted."""
     args = build_parser().parse_args(argv)
+    if args.command == "coverage":
+        from terrateam_emulator._coverage import write_coverage
+
+        text = write_coverage(Path(args.spec), Path(args.output) if args.output else None)
+        print(text, end="")
+        return 0
     import uvicorn
 
     from terrateam_emulator._app import create_app

@@ -74,3 +74,17 @@ def test_access_token_bodies_match_schema(spec, api):
     r = api.post("/api/v1/github/access-token", json={"name": "n", "capabilities": []})
     check(spec, "POST", "/api/v1/{vcs}/access-token", r)
     check(spec, "GET", "/api/v1/{vcs}/access-token", api.get("/api/v1/github/access-token"))
+
+
+def test_coverage_lists_auth_token_and_kv_operations_as_implemented(spec):
+    """The coverage page marks every KV, access-token and identity operation implemented."""
+    from terrateam_emulator import create_app
+    from terrateam_emulator._coverage import coverage_markdown, coverage_rows
+
+    rows = {(m, p): s for m, p, _, s in coverage_rows(create_app(), spec)}
+    mine = [k for k in rows if "/kv/" in k[1] or "access-token" in k[1] or "whoami" in k[1]]
+    mine = [k for k in mine if k != ("GET", "/api/v1/gitlab/whoareyou")]
+    assert len(mine) >= 14
+    assert {rows[k] for k in mine} == {"implemented"}
+    assert rows[("GET", "/api/v1/gitlab/whoareyou")].startswith("not on the real server")
+    assert "| method | path |" in coverage_markdown(create_app(), spec)
