@@ -112,12 +112,16 @@ class Database:
         args = tuple(params[name] for name in order)
         if self.is_memory:
             with self._write_lock:
-                cur = self._raw_sqlite().cursor()
-                cur.row_factory = sqlite3.Row
-                return cur.execute(sql, args).fetchone()
+                return self._fetch_first(sql, args)
+        return self._fetch_first(sql, args)
+
+    def _fetch_first(self, sql: str, args: tuple[Any, ...]) -> Any:
         cur = self._raw_sqlite().cursor()
         cur.row_factory = sqlite3.Row
-        return cur.execute(sql, args).fetchone()
+        try:
+            return cur.execute(sql, args).fetchone()
+        finally:
+            cur.close()  # ends the statement, so no read snapshot stays open
 
     def reset(self) -> None:
         """Delete every row of every table except the signing keys."""
