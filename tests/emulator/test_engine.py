@@ -61,3 +61,37 @@ def test_file_database_uses_wal(tmp_path):
     with db.read() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
     db.dispose()
+
+
+def test_fast_read_sees_every_commit_on_a_file_database(tmp_path):
+    """`Database.first` (raw SQLite, per thread) sees each committed write at once."""
+    import threading
+
+    from terrateam_emulator._backend.kv import _GET_ANY
+
+    db = Database(f"sqlite:///{tmp_path / 'f.db'}")
+    params = {"ns": "n", "key": "k", "idx": 0}
+    row_values = {
+        "namespace": "n",
+        "key": "k",
+        "idx": 0,
+        "data": "1",
+        "data_json": "1",
+        "data_size": 1,
+        "committed": True,
+        "created_at": 0.0,
+        "version": 0,
+    }
+    assert db.first(_GET_ANY, params) is None
+    with db.write() as conn:
+        conn.execute(kv.insert().values(**row_values))
+    assert db.first(_GET_ANY, params)["version"] == 0
+    with db.write() as conn:
+        conn.execute(kv.update().values(version=1))
+    seen: list[int] = []
+    t = threading.Thread(target=lambda: seen.append(db.first(_GET_ANY, params)["version"]))
+    t.start()
+    t.join()
+    assert seen == [1]
+    assert db.first(_GET_ANY, params)["version"] == 1
+    db.dispose()
