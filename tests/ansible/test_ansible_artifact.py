@@ -150,3 +150,23 @@ def test_artifact_missing_fails_clearly(ansible, tmp_path):
     assert "set src" in r["no_state"]["msg"]
     for name in r:
         assert r[name]["failed"] is True
+
+
+def test_artifact_republished_in_the_same_run_is_fetched_again(ansible, tmp_path):
+    """The per-run cache is per task: a later task sees an artifact re-published meanwhile."""
+    v1, v2 = tmp_path / "v1.bin", tmp_path / "v2.bin"
+    v1.write_bytes(b"version one" * 100)
+    v2.write_bytes(b"version two" * 100)
+    tasks = f"""\
+        - terrateam.api.kv_artifact: {{key: plans/network, src: "{v1}"}}
+          run_once: true
+        - ansible.builtin.file: {{path: "{{{{ dest_dir }}}}", state: directory}}
+        - terrateam.api.kv_artifact: {{key: plans/network, dest: "{{{{ dest_dir }}}}/a.bin"}}
+        - terrateam.api.kv_artifact: {{key: plans/network, src: "{v2}"}}
+          run_once: true
+        - terrateam.api.kv_artifact: {{key: plans/network, dest: "{{{{ dest_dir }}}}/a.bin"}}
+          register: second
+        """ + save("second")
+    ansible.play(tasks, inventory=_inventory(tmp_path / "hosts", 2), hosts="web")
+    for n in range(2):
+        assert (tmp_path / "hosts" / f"host{n}" / "a.bin").read_bytes() == v2.read_bytes()

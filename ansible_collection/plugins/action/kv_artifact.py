@@ -67,8 +67,10 @@ class ActionModule(TerrateamAction):
         if p["src"] is not None:
             raise TerrateamActionFailed("src is only used with state=present")
         scope = self.installation_kwargs()
-        name = cache.entry_name(p.get("base_url"), p.get("vcs"), p.get("installation_id"),
-                                p.get("api_key"), p["key"])  # fmt: skip
+        # Shared by every host of this task (its uuid is the same for all of them); a later task
+        # downloads again, so an artifact re-published in the same run is seen.
+        name = cache.entry_name(self._task._uuid, p.get("base_url"), p.get("vcs"),
+                                p.get("installation_id"), p.get("api_key"), p["key"])  # fmt: skip
 
         def download(path):
             client = make_client({k: p.get(k) for k in CONNECTION_OPTIONS})

@@ -17,8 +17,10 @@ description:
     the same checksum.
   - O(state=fetched) delivers the artifact to O(dest) on the managed host like
     M(ansible.builtin.copy) (same O(mode), O(owner) and O(group) handling); C(changed) only when the
-    host's file differed. The artifact is downloaded once per controller run and verified
-    against its sha256, then reused for every host of the play.
+    host's file differed. The artifact is downloaded once per task and controller run and
+    verified against its sha256, then reused for every host of the task (a play against 50 hosts
+    makes one download). A later task downloads again, so an artifact re-published during the
+    run is seen.
   - O(state=absent) deletes the artifact.
 extends_documentation_fragment:
   - terrateam.api.connection
