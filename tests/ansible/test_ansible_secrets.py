@@ -23,6 +23,11 @@ def test_api_key_never_in_vvvv_output(ansible, emulator):
           register: me
         - ansible.builtin.debug:
             msg: "{{ lookup('terrateam.api.kv', 'secret-test') }}"
+        - ansible.builtin.debug:
+            msg: "{{ lookup('terrateam.api.kv', 'secret-test', api_key=lookup('env', 'TT_KEY')) }}"
+        - ansible.builtin.debug:
+            msg: "{{ lookup('terrateam.api.kv', 'nope', api_key=lookup('env', 'TT_KEY')) }}"
+          ignore_errors: true
         - terrateam.api.kv:
             api_key: "{{ lookup('ansible.builtin.env', 'TT_KEY') }}"
             key: secret-test
@@ -55,3 +60,12 @@ def test_bad_key_fails_without_echoing_it(ansible):
     assert run.rc != 0
     assert bad not in run.output
     assert "authentication failed" in run.output or "permission denied" in run.output
+
+
+def test_missing_key_fails_clearly(ansible, tmp_path):
+    """No API key anywhere (no env, no profile) fails naming the missing setting."""
+    env = {"TERRATEAM_API_KEY": "", "HOME": str(tmp_path),
+           "TERRATEAM_CONFIG_FILE": str(tmp_path / "none.toml")}  # fmt: skip
+    run = ansible.play("- terrateam.api.whoami_info:\n", env=env, check=False)
+    assert run.rc != 0
+    assert "API key" in run.output or "api_key" in run.output or "TERRATEAM_API_KEY" in run.output
