@@ -50,10 +50,20 @@ class Database:
         self.engine = sa.create_engine(self.url, **kwargs)
         if self.is_sqlite:
             sa.event.listen(self.engine, "connect", self._sqlite_pragmas)
+        if self.is_sqlite and not self.is_memory:
+            # Writers start with BEGIN IMMEDIATE, so read-check-write sequences stay atomic
+            # even across processes sharing the file (the lock only covers this process).
+            sa.event.listen(self.engine, "begin", self._sqlite_begin)
         load_run_tables()
         metadata.create_all(self.engine)
 
+    def _sqlite_begin(self, conn: sa.Connection) -> None:
+        immediate = conn.get_execution_options().get("emulator_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
     def _sqlite_pragmas(self, dbapi_conn: Any, _record: Any) -> None:
+        if not self.is_memory:
+            dbapi_conn.isolation_level = None  # SQLAlchemy's "begin" event emits BEGIN
         cur = dbapi_conn.cursor()
         if not self.is_memory:
             cur.execute("PRAGMA journal_mode=WAL")
@@ -75,8 +85,10 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[sa.Connection]:
         """Yield a connection in a transaction that commits on success, under the write lock."""
-        with self._write_lock, self.engine.begin() as conn:
-            yield conn
+        with self._write_lock, self.engine.connect() as conn:
+            conn.execution_options(emulator_write=True)
+            with conn.begin():
+                yield conn
 
     def _raw_sqlite(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

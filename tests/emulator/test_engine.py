@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 
 from terrateam_emulator._db import kv, metadata
@@ -95,3 +97,37 @@ def test_fast_read_sees_every_commit_on_a_file_database(tmp_path):
     assert seen == [1]
     assert db.first(_GET_ANY, params)["version"] == 1
     db.dispose()
+
+
+def test_writers_in_separate_processes_stay_atomic(tmp_path):
+    """Two `Database` objects on one file (as two processes) CAS-increment without losses."""
+    import threading
+
+    from terrateam_emulator._backend.kv import KVStore, KVWrite
+    from terrateam_emulator._clock import Clock
+    from terrateam_emulator._exceptions import EmulatorError
+
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    stores = [KVStore(Database(url), Clock()), KVStore(Database(url), Clock())]
+    stores[0].set("n", "c", KVWrite(data=0), caps=[])
+
+    def bump(store: KVStore) -> None:
+        done = 0
+        while done < 50:
+            row = store.iter(
+                "n", "c", idx=None, inclusive=True, committed=True, prefix=False, limit=1, caps=[]
+            )[0]
+            rec = json.loads(row)
+            try:
+                store.cas("n", "c", KVWrite(data=rec["data"] + 1), version=rec["version"], caps=[])
+                done += 1
+            except EmulatorError:
+                continue
+
+    threads = [threading.Thread(target=bump, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    final = json.loads(stores[0].get("n", "c", idx=0, committed=True, caps=[]))
+    assert (final["data"], final["version"]) == (100, 100)
