@@ -112,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     config = uvicorn.Config(
         app,
         http=coalescing_h11_protocol(),
+        server_header=False,
         log_level=args.log_level,
         lifespan="off",
         access_log=False,

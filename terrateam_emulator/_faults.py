@@ -23,6 +23,9 @@ __all__ = ["Fault", "FaultMiddleware", "FaultTable"]
 
 _ROUTED_METHODS = frozenset({"GET", "PUT", "POST", "DELETE"})
 _VERSION_HEADER = (b"x-terrateam-emulator-version", __version__.encode())
+# Upstream's responses all carry `Connection: keep-alive` (§0.5); h11 rewrites it to `close`
+# when the connection will close.
+_KEEP_ALIVE = (b"connection", b"keep-alive")
 
 
 @dataclass
@@ -123,7 +126,8 @@ class FaultMiddleware:
 
         async def send_with_header(message: Any) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), _VERSION_HEADER]}
+                headers = [*message.get("headers", []), _KEEP_ALIVE, _VERSION_HEADER]
+                message = {**message, "headers": headers}
             await send(message)
 
         if method not in _ROUTED_METHODS:

@@ -161,6 +161,7 @@ class EmulatorServer:
         config = uvicorn.Config(
             self.app,
             http=coalescing_h11_protocol(),
+            server_header=False,
             log_level="warning",
             lifespan="off",
             access_log=False,

@@ -164,3 +164,11 @@ def test_dev_api_not_reachable_under_api(api):
     """The developer API lives only under /_emulator/."""
     assert_route_404(api.post("/api/_emulator/reset"))
     assert_route_404(api.post("/api/v1/_emulator/clock/advance", json={"seconds": 1}))
+
+
+def test_response_headers_like_upstream(api):
+    """Responses carry Content-Length and Connection: keep-alive, and no Server banner (§0.5)."""
+    for r in (api.get("/api/v1/whoami"), api.get("/api/v1/nothing"), api.get(f"{KV}/key/none")):
+        assert r.headers["content-length"] == str(len(r.content))
+        assert r.headers["connection"] == "keep-alive"
+        assert "server" not in r.headers
