@@ -208,3 +208,25 @@ def test_kv_info_prefix_pages_to_the_end_and_caps_round_trip(ansible, client):
     assert len(res["limited"]["records"]) == 7
     assert res["caps1"]["changed"] is True
     assert res["caps2"]["changed"] is False
+
+
+def test_kv_on_a_gitlab_installation(ansible, emulator):
+    """vcs=gitlab and another installation id reach the gitlab namespace, apart from github."""
+    tasks = f"""\
+        - terrateam.api.kv:
+            key: shared
+            value: from-gitlab
+            vcs: gitlab
+            installation_id: {emulator.gitlab_installation_id}
+          register: write
+        - terrateam.api.kv_info: {{key: shared}}
+          register: github_side
+        - ansible.builtin.set_fact:
+            via_lookup: >-
+              {{{{ lookup('terrateam.api.kv', 'shared', vcs='gitlab',
+                          installation_id={emulator.gitlab_installation_id}) }}}}
+        """ + save("write", "github_side", "via_lookup")
+    r = ansible.play(tasks).results
+    assert r["write"]["changed"] is True
+    assert r["github_side"]["exists"] is False
+    assert r["via_lookup"] == "from-gitlab"
