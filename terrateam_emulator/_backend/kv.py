@@ -6,13 +6,29 @@ containment) and raises `EmulatorError` with upstream's status and Content-Type 
 
 from __future__ import annotations
 
-import json
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
+from terrateam_emulator._backend.kv_sql import (
+    GET_ANY,
+    GET_COMMITTED,
+    INSERT,
+    JSON_404,
+    MAX_VERSION,
+    ROW_CAPS,
+    ROW_CAPS_AT,
+    UPDATE,
+    caps_or_none,
+    check_key,
+    dump,
+    namespace,
+    record,
+    server_error,
+    wrap16,
+    wrap32,
+)
 from terrateam_emulator._caps import contains
 from terrateam_emulator._clock import Clock
 from terrateam_emulator._db import kv
@@ -28,113 +44,6 @@ from terrateam_emulator._jsonb import (
 from terrateam_emulator._jsonpath import JsonPathSyntaxError, compile_path, first_match
 
 __all__ = ["MAX_VERSION", "KVStore", "KVWrite", "namespace", "wrap16", "wrap32"]
-
-MAX_VERSION = 32767  # PostgreSQL smallint
-
-_JSON_404 = EmulatorError(404, json_type=True)
-
-# Pre-built statements for the hot read path (no per-request statement construction).
-_GET_ANY = sa.select(kv).where(
-    kv.c.namespace == sa.bindparam("ns"),
-    kv.c.key == sa.bindparam("key"),
-    kv.c.idx == sa.bindparam("idx"),
-)
-_GET_COMMITTED = _GET_ANY.where(kv.c.committed.is_(True))
-_ROW_CAPS = sa.select(kv.c.version, kv.c.write_caps).where(
-    kv.c.namespace == sa.bindparam("ns"),
-    kv.c.key == sa.bindparam("key"),
-    kv.c.idx == sa.bindparam("idx"),
-)
-_ROW_CAPS_AT = _ROW_CAPS.where(kv.c.version == sa.bindparam("version"))
-_INSERT = kv.insert()
-_VALUE_COLUMNS = (
-    "data",
-    "data_json",
-    "data_size",
-    "committed",
-    "created_at",
-    "version",
-    "read_caps",
-    "write_caps",
-)
-_UPDATE = (
-    kv.update()
-    .where(
-        kv.c.namespace == sa.bindparam("b_ns"),
-        kv.c.key == sa.bindparam("b_key"),
-        kv.c.idx == sa.bindparam("b_idx"),
-    )
-    .values({c: sa.bindparam(c) for c in _VALUE_COLUMNS})
-)
-
-
-def wrap16(n: int) -> int:
-    """Truncate to a signed 16-bit value, as the server's binary ``smallint`` encoding does."""
-    return ((n + 0x8000) & 0xFFFF) - 0x8000
-
-
-def wrap32(n: int) -> int:
-    """Truncate to a signed 32-bit value (iter ``limit``)."""
-    return ((n + 0x80000000) & 0xFFFFFFFF) - 0x80000000
-
-
-def namespace(vcs: str, installation_id: int) -> str:
-    """Return the KV namespace ``<vcs>:<installation id>`` (contract §2.5)."""
-    return f"{vcs}:{installation_id}"
-
-
-def _server_error() -> EmulatorError:
-    return EmulatorError(500, json_type=False)
-
-
-def _check_key(key: str) -> None:
-    # PostgreSQL rejects NUL and invalid UTF-8 in text → a DB error → 500.
-    if "\x00" in key:
-        raise _server_error()
-    try:
-        key.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise _server_error() from exc
-
-
-def _timestamp(ts: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
-
-
-def _dump(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def _caps_or_none(text: str | None) -> list[Any] | None:
-    return None if text is None else json.loads(text)
-
-
-def _record(
-    *,
-    committed: bool,
-    created_at: float,
-    data_json: str,
-    idx: int,
-    key: str,
-    read_caps: str | None,
-    size: int,
-    version: int,
-    write_caps: str | None,
-) -> str:
-    parts = [
-        f'"committed":{"true" if committed else "false"}',
-        f'"created_at":"{_timestamp(created_at)}"',
-        f'"data":{data_json}',
-        f'"idx":{idx}',
-        f'"key":{_dump(key)}',
-    ]
-    if read_caps is not None:
-        parts.append(f'"read_caps":{read_caps}')
-    parts.append(f'"size":{size}')
-    parts.append(f'"version":{version}')
-    if write_caps is not None:
-        parts.append(f'"write_caps":{write_caps}')
-    return "{" + ",".join(parts) + "}"
 
 
 @dataclass(frozen=True)
@@ -168,7 +77,7 @@ class KVStore:
         entries = [(n, p) for n, p in select]
         if entries and self.select_mode == "faithful":
             # Upstream snapshot ca522df: jsonpath sent without its version byte → 500 (§4.7).
-            raise _server_error()
+            raise server_error()
         try:
             compiled = [(name, compile_path(path)) for name, path in entries]
         except JsonPathSyntaxError as exc:
@@ -181,7 +90,7 @@ class KVStore:
                 found, value = first_match(steps, data)
                 out.pop(name, None)  # duplicate names: the last entry wins
                 out[name] = value if found else None
-            return "{" + ",".join(f"{_dump(k)}:{to_compact(v)}" for k, v in out.items()) + "}"
+            return "{" + ",".join(f"{dump(k)}:{to_compact(v)}" for k, v in out.items()) + "}"
 
         return project
 
@@ -197,7 +106,7 @@ class KVStore:
         try:
             return canonicalise(data)
         except JsonbError as exc:
-            raise _server_error() from exc
+            raise server_error() from exc
 
     # -- operations ------------------------------------------------------------------------
 
@@ -212,13 +121,13 @@ class KVStore:
         select: Select | None = None,
     ) -> str:
         """Return the record JSON; 404 (JSON type) when missing, uncommitted or unreadable."""
-        _check_key(key)
+        check_key(key)
         project = self._projector(select)
-        stmt = _GET_COMMITTED if committed else _GET_ANY
+        stmt = GET_COMMITTED if committed else GET_ANY
         row = self.db.first(stmt, {"ns": ns, "key": key, "idx": wrap16(idx)})
-        if row is None or not contains(caps, _caps_or_none(row["read_caps"])):
-            raise _JSON_404
-        return _record(
+        if row is None or not contains(caps, caps_or_none(row["read_caps"])):
+            raise JSON_404
+        return record(
             committed=bool(row["committed"]),
             created_at=row["created_at"],
             data_json=project(row["data"]) if project else row["data_json"],
@@ -242,64 +151,64 @@ class KVStore:
             "committed": body.committed,
             "created_at": now,
             "version": version,
-            "read_caps": None if body.read_caps is None else _dump(body.read_caps),
-            "write_caps": None if body.write_caps is None else _dump(body.write_caps),
+            "read_caps": None if body.read_caps is None else dump(body.read_caps),
+            "write_caps": None if body.write_caps is None else dump(body.write_caps),
         }
         if insert:
-            conn.execute(_INSERT, {"namespace": ns, "key": key, "idx": wrap16(body.idx), **values})
+            conn.execute(INSERT, {"namespace": ns, "key": key, "idx": wrap16(body.idx), **values})
         else:
-            conn.execute(_UPDATE, {"b_ns": ns, "b_key": key, "b_idx": wrap16(body.idx), **values})
+            conn.execute(UPDATE, {"b_ns": ns, "b_key": key, "b_idx": wrap16(body.idx), **values})
         return now, size
 
     def _write_answer(self, key: str, body: KVWrite, now: float, size: int, version: int) -> str:
-        return _record(
+        return record(
             committed=body.committed,
             created_at=now,
             data_json="null",
             idx=body.idx,
             key=key,
-            read_caps=None if body.read_caps is None else _dump(body.read_caps),
+            read_caps=None if body.read_caps is None else dump(body.read_caps),
             size=size,
             version=version,
-            write_caps=None if body.write_caps is None else _dump(body.write_caps),
+            write_caps=None if body.write_caps is None else dump(body.write_caps),
         )
 
     def set(self, ns: str, key: str, body: KVWrite, *, caps: list[Any]) -> str:
         """Upsert; the answer has ``data: null``. Overwriting a write-protected row → 500."""
-        _check_key(key)
+        check_key(key)
         self._encode_data(body.data)  # bad data fails before anything else
         with self.db.write() as conn:
-            row = conn.execute(_ROW_CAPS, {"ns": ns, "key": key, "idx": wrap16(body.idx)}).first()
+            row = conn.execute(ROW_CAPS, {"ns": ns, "key": key, "idx": wrap16(body.idx)}).first()
             if row is None:
                 version = 0
                 now, size = self._write_row(conn, ns, key, body, version, insert=True)
             else:
-                if not contains(caps, _caps_or_none(row.write_caps)):
-                    raise _server_error()  # upstream: `assert false` on an empty RETURNING
+                if not contains(caps, caps_or_none(row.write_caps)):
+                    raise server_error()  # upstream: `assert false` on an empty RETURNING
                 if row.version >= MAX_VERSION:
-                    raise _server_error()  # smallint out of range
+                    raise server_error()  # smallint out of range
                 version = row.version + 1
                 now, size = self._write_row(conn, ns, key, body, version, insert=False)
         return self._write_answer(key, body, now, size, version)
 
     def cas(self, ns: str, key: str, body: KVWrite, *, version: int | None, caps: list[Any]) -> str:
         """Insert-if-absent (``version`` None) or compare-and-set; any failure → 400."""
-        _check_key(key)
+        check_key(key)
         self._encode_data(body.data)
         conflict = EmulatorError(400, json_type=True)
         with self.db.write() as conn:
             params = {"ns": ns, "key": key, "idx": wrap16(body.idx)}
             if version is None:
-                if conn.execute(_ROW_CAPS, params).first() is not None:
+                if conn.execute(ROW_CAPS, params).first() is not None:
                     raise conflict
                 new_version = 0
                 now, size = self._write_row(conn, ns, key, body, new_version, insert=True)
             else:
-                row = conn.execute(_ROW_CAPS_AT, {**params, "version": wrap16(version)}).first()
-                if row is None or not contains(caps, _caps_or_none(row.write_caps)):
+                row = conn.execute(ROW_CAPS_AT, {**params, "version": wrap16(version)}).first()
+                if row is None or not contains(caps, caps_or_none(row.write_caps)):
                     raise conflict
                 if row.version >= MAX_VERSION:
-                    raise _server_error()
+                    raise server_error()
                 new_version = row.version + 1
                 now, size = self._write_row(conn, ns, key, body, new_version, insert=False)
         return self._write_answer(key, body, now, size, new_version)
@@ -308,13 +217,13 @@ class KVStore:
         self, ns: str, key: str, *, idx: int | None, version: int | None, caps: list[Any]
     ) -> bool:
         """Delete the writable rows matching; no committed filter. True if any was deleted."""
-        _check_key(key)
+        check_key(key)
         cond = self._where(ns, key, None if idx is None else wrap16(idx))
         if version is not None:
             cond.append(kv.c.version == wrap16(version))
         with self.db.write() as conn:
             rows = conn.execute(sa.select(kv.c.idx, kv.c.write_caps).where(*cond)).all()
-            doomed = [r.idx for r in rows if contains(caps, _caps_or_none(r.write_caps))]
+            doomed = [r.idx for r in rows if contains(caps, caps_or_none(r.write_caps))]
             if doomed:
                 conn.execute(kv.delete().where(*self._where(ns, key), kv.c.idx.in_(doomed)))
         return bool(doomed)
@@ -329,23 +238,23 @@ class KVStore:
             rows = conn.execute(
                 sa.select(kv.c.idx, kv.c.data_size, kv.c.read_caps).where(*cond)
             ).all()
-        return [r for r in rows if contains(caps, _caps_or_none(r.read_caps))]
+        return [r for r in rows if contains(caps, caps_or_none(r.read_caps))]
 
     def count(self, ns: str, key: str, *, committed: bool, caps: list[Any]) -> tuple[int, int]:
         """Return ``(count, max_idx)`` of exactly this key; zero rows → 404 (JSON type)."""
-        _check_key(key)
+        check_key(key)
         rows = self._readable_rows(ns, key, idx=None, committed=committed, caps=caps)
         if not rows:
-            raise _JSON_404
+            raise JSON_404
         return len(rows), max(r.idx for r in rows)
 
     def size(self, ns: str, key: str, *, idx: int | None, committed: bool, caps: list[Any]) -> int:
         """Sum of ``data_size``; zero matching rows → 500 (upstream's NULL ``sum``)."""
-        _check_key(key)
+        check_key(key)
         idx16 = None if idx is None else wrap16(idx)
         rows = self._readable_rows(ns, key, idx=idx16, committed=committed, caps=caps)
         if not rows:
-            raise _server_error()
+            raise server_error()
         return sum(r.data_size for r in rows)
 
     def iter(
@@ -362,11 +271,11 @@ class KVStore:
         select: Select | None = None,
     ) -> list[str]:
         """Return record JSONs from the start condition of §4.4.7, in byte order of (key, idx)."""
-        _check_key(key)
+        check_key(key)
         project = self._projector(select)
         limit = wrap32(limit)
         if limit < 0:
-            raise _server_error()  # negative LIMIT is a DB error
+            raise server_error()  # negative LIMIT is a DB error
         if limit == 0:
             return []
         cond: list[Any] = [kv.c.namespace == ns]
@@ -386,10 +295,10 @@ class KVStore:
                     if row.key > key:
                         break  # keys sharing the prefix are contiguous in byte order
                     continue
-                if not contains(caps, _caps_or_none(row.read_caps)):
+                if not contains(caps, caps_or_none(row.read_caps)):
                     continue
                 out.append(
-                    _record(
+                    record(
                         committed=row.committed,
                         created_at=row.created_at,
                         data_json=project(row.data) if project else row.data_json,
@@ -411,7 +320,7 @@ class KVStore:
     ) -> list[tuple[int, str]]:
         """Flip uncommitted, writable targeted rows to committed; return ``(idx, key)`` flipped."""
         for key, _ in keys:
-            _check_key(key)
+            check_key(key)
         flipped: dict[tuple[str, int], None] = {}
         with self.db.write() as conn:
             for key, idx in keys:
@@ -420,7 +329,7 @@ class KVStore:
                     sa.select(kv.c.idx, kv.c.write_caps).where(*cond, kv.c.committed.is_(False))
                 ).all()
                 for r in rows:
-                    if contains(caps, _caps_or_none(r.write_caps)):
+                    if contains(caps, caps_or_none(r.write_caps)):
                         flipped[(key, r.idx)] = None
             for key, idx in flipped:
                 conn.execute(kv.update().where(*self._where(ns, key, idx)).values(committed=True))

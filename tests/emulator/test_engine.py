@@ -69,7 +69,7 @@ def test_fast_read_sees_every_commit_on_a_file_database(tmp_path):
     """`Database.first` (raw SQLite, per thread) sees each committed write at once."""
     import threading
 
-    from terrateam_emulator._backend.kv import _GET_ANY
+    from terrateam_emulator._backend.kv_sql import GET_ANY as _GET_ANY
 
     db = Database(f"sqlite:///{tmp_path / 'f.db'}")
     params = {"ns": "n", "key": "k", "idx": 0}
