@@ -60,10 +60,15 @@ class ActionModule(TerrateamAction):
         except import_core().KVConflictError:
             now = client.kv.get_or_none(p["key"], idx=idx, committed=False, **self.scope)
             current = None if now is None else now.version
+            hint = ""  # the server's 400 does not say why; guess the likely cause from a re-read
+            if current is None:
+                hint = " (or its read caps hide it from these credentials)"
+            elif current == version:
+                hint = " (its write caps exclude these credentials)"
             raise TerrateamActionFailed(
                 "compare-and-swap conflict on key %s idx %d: expected version %s, the row now has "
-                "version %s" % (p["key"], idx, "none (new row)" if version is None else version,
-                                "none (missing)" if current is None else current),
+                "version %s%s" % (p["key"], idx, "none (new row)" if version is None else version,
+                                  "none (missing)" if current is None else current, hint),
                 current_version=current,
             ) from None
         return self._done(True, old, rec, want)
