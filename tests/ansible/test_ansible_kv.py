@@ -230,3 +230,22 @@ def test_kv_on_a_gitlab_installation(ansible, emulator):
     assert r["write"]["changed"] is True
     assert r["github_side"]["exists"] is False
     assert r["via_lookup"] == "from-gitlab"
+
+
+def test_kv_rows_locked_by_caps_fail_with_a_hint(ansible):
+    """Rows the caller may not write (write caps) or see (read caps) fail with a clear hint."""
+    tasks = """\
+        - terrateam.api.kv: {key: locked, value: 1, write_caps: [kv_store_system_write]}
+        - terrateam.api.kv: {key: locked, value: 2}
+          register: locked
+          ignore_errors: true
+        - terrateam.api.kv: {key: hidden, value: 1, read_caps: [kv_store_system_read]}
+        - terrateam.api.kv: {key: hidden, value: 2}
+          register: hidden
+          ignore_errors: true
+        """ + save("locked", "hidden")
+    r = ansible.play(tasks).results
+    assert r["locked"]["failed"] is True
+    assert "write caps exclude these credentials" in r["locked"]["msg"]
+    assert r["hidden"]["failed"] is True
+    assert "read caps hide it" in r["hidden"]["msg"]
