@@ -12,8 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from starlette.requests import Request
 
-from terrateam_emulator._caps import installation_cap
-from terrateam_emulator._db import access_tokens, memberships, metadata
+from terrateam_emulator._caps import DASHBOARD_CAPS, installation_cap
+from terrateam_emulator._db import access_tokens, memberships, metadata, user_sessions
 from terrateam_emulator._http import Forbidden
 from terrateam_emulator._state import EmulatorState
 from terrateam_emulator._tokens import Claims, MalformedHeaderError, decode_token
@@ -49,6 +49,7 @@ class Session:
     user_id: str
     capabilities: list[Any]
     access_token_id: str | None = None
+    cookie: bool = False
 
     def has(self, *caps: Any) -> bool:
         """Whether every given capability is held (exact equality)."""
@@ -92,7 +93,7 @@ def authenticate(state: EmulatorState, request: Request) -> Session | None:
     """
     token = _bearer(request)
     if token is None:
-        return None  # cookie sessions (dashboard logins) are not emulated
+        return _cookie_session(state, request)  # only without a Bearer token (§1.2)
     hit, claims = state.cached_claims(token)
     if not hit:
         try:
@@ -107,6 +108,20 @@ def authenticate(state: EmulatorState, request: Request) -> Session | None:
     if claims.access_token_id is not None and not _token_id_valid(state, claims.access_token_id):
         return None
     return Session(claims.user_id, claims.capabilities, claims.access_token_id)
+
+
+def _cookie_session(state: EmulatorState, request: Request) -> Session | None:
+    session_id = request.cookies.get("session")
+    if not session_id:
+        return None
+    with state.db.read() as conn:
+        row = conn.execute(
+            sa.select(user_sessions.c.user_id).where(user_sessions.c.id == session_id)
+        ).first()
+    if row is None:
+        return None
+    # Dashboard sessions get the fixed cookie caps; the session id stands in as access_token_id.
+    return Session(row.user_id, list(DASHBOARD_CAPS), session_id, cookie=True)
 
 
 def _fresh(state: EmulatorState, claims: Claims) -> bool:

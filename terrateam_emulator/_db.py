@@ -15,6 +15,7 @@ __all__ = [
     "memberships",
     "metadata",
     "signing_keys",
+    "user_sessions",
     "user_vcs_accounts",
     "users",
 ]
@@ -93,6 +94,15 @@ kv = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("read_caps", sa.Text, nullable=True),
     sa.Column("write_caps", sa.Text, nullable=True),
+)
+
+# Dashboard login sessions (upstream `user_sessions2`): the `session` cookie holds the id.
+user_sessions = sa.Table(
+    "user_sessions",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("user_id", sa.String(36), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
 )
 
 # HS256 keys; the lowest rank signs, every key verifies (upstream `encryption_keys`).

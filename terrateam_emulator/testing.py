@@ -77,6 +77,11 @@ class EmulatorAdmin:
             body["installations"] = installations
         return str(self._call("POST", "/users", body)["id"])
 
+    def create_session(self, user_id: str | None = None) -> str:
+        """Log a user in as the dashboard would; return the ``session`` cookie value."""
+        body = {} if user_id is None else {"user_id": user_id}
+        return str(self._call("POST", "/sessions", body)["cookie"])
+
     def advance_clock(self, seconds: float) -> float:
         """Move the emulator clock forward; return its new time."""
         return float(self._call("POST", "/clock/advance", {"seconds": seconds})["now"])

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from terrateam_emulator._caps import decode_caps, mask
 from terrateam_emulator._clock import Clock
-from terrateam_emulator._db import access_tokens, user_vcs_accounts, users
+from terrateam_emulator._db import access_tokens, user_sessions, user_vcs_accounts, users
 from terrateam_emulator._engine import Database
 from terrateam_emulator._tokens import encode_access_token, encode_api_key
 
@@ -132,6 +132,22 @@ class Identity:
         return encode_access_token(
             self.keys[0], user_id=user_id, capabilities=json.loads(row.capabilities), exp=exp
         )
+
+    def create_session(self, user_id: str) -> str:
+        """Create a dashboard login session; return the ``session`` cookie value."""
+        session_id = str(uuid.uuid4())
+        with self.db.write() as conn:
+            conn.execute(
+                user_sessions.insert().values(
+                    id=session_id, user_id=user_id, created_at=self.clock.now()
+                )
+            )
+        return session_id
+
+    def delete_session(self, session_id: str) -> None:
+        """Log a dashboard session out."""
+        with self.db.write() as conn:
+            conn.execute(user_sessions.delete().where(user_sessions.c.id == session_id))
 
     def user_exists(self, user_id: str) -> bool:
         """Whether ``users`` has this id."""

@@ -66,6 +66,16 @@ async def mint_api_key(request: Request) -> Response:
     return json_response({"id": token_id, "refresh_token": token, "user_id": user_id})
 
 
+async def create_session(request: Request) -> Response:
+    """``POST /_emulator/sessions``: a dashboard login; answers the ``session`` cookie value."""
+    body = await dev_body(request)
+    state = emulator_state(request)
+    user_id = str(body.get("user_id") or DEMO_USER_ID)
+    if not state.identity.user_exists(user_id):
+        raise DevError(f"unknown user {user_id}", 404)
+    return json_response({"cookie": state.identity.create_session(user_id), "user_id": user_id})
+
+
 async def create_user(request: Request) -> Response:
     """``POST /_emulator/users``: a user with VCS accounts and installation memberships."""
     body = await dev_body(request)
@@ -170,6 +180,7 @@ async def get_blob(request: Request) -> Response:
 
 router.add_route("/_emulator/api-keys", mint_api_key, methods=["POST"])
 router.add_route("/_emulator/users", create_user, methods=["POST"])
+router.add_route("/_emulator/sessions", create_session, methods=["POST"])
 router.add_route("/_emulator/clock/advance", advance_clock, methods=["POST"])
 router.add_route("/_emulator/faults", add_fault, methods=["POST"])
 router.add_route("/_emulator/faults", clear_faults, methods=["DELETE"])

@@ -53,8 +53,10 @@ async def vcs_whoami(request: Request) -> Response:
 
 
 async def logout(request: Request) -> Response:
-    """``POST /api/v1/logout``: 200 empty; a Bearer token stays valid."""
-    require_session(request)
+    """``POST /api/v1/logout``: 200 empty; ends a cookie session, a Bearer token stays valid."""
+    session = require_session(request)
+    if session.cookie and session.access_token_id is not None:
+        emulator_state(request).identity.delete_session(session.access_token_id)
     return empty(200, json_type=True)
 
 

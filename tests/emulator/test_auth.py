@@ -269,7 +269,52 @@ def test_access_token_lifetime_ends_at_whole_second_exp(emulator):
     assert httpx.get(emulator.url + "/api/v1/whoami", headers=bearer(token)).status_code == 403
 
 
-def test_cookie_is_not_a_session(emulator):
-    """Without a Bearer token there is no session here (dashboard cookies are not emulated)."""
-    r = httpx.get(emulator.url + "/api/v1/whoami", cookies={"session": "x"})
+def test_cookie_session_gets_dashboard_caps(emulator):
+    """A `session` cookie is a session with the fixed dashboard caps; refresh refuses it."""
+    cookie = emulator.admin.create_session()
+    c = httpx.Client(base_url=emulator.url, cookies={"session": cookie})
+    assert c.get("/api/v1/whoami").status_code == 200
+    assert c.put(KV + "/key/ui", json={"data": 1}).status_code == 200
+    assert c.post("/api/v1/access-token/refresh").status_code == 403
+    assert (
+        httpx.get(emulator.url + "/api/v1/whoami", cookies={"session": "nope"}).status_code == 403
+    )
+
+
+def test_cookie_creator_can_only_grant_dashboard_caps(emulator):
+    """A dashboard caller's new key drops installation_id, vcs and system caps (§3.1, §8 #14)."""
+    c = httpx.Client(base_url=emulator.url, cookies={"session": emulator.admin.create_session()})
+    requested = [
+        INSTALLATION_CAP,
+        {"name": "vcs", "vcs": "gitlab"},
+        "kv_store_system_read",
+        "kv_store_read",
+        "access_token_refresh",
+    ]
+    assert (
+        c.post(
+            "/api/v1/github/access-token", json={"name": "ui", "capabilities": requested}
+        ).status_code
+        == 200
+    )
+    listed = next(
+        k for k in c.get("/api/v1/github/access-token").json()["results"] if k["name"] == "ui"
+    )
+    assert listed["capabilities"] == [{"name": "vcs", "vcs": "github"}, "kv_store_read"]
+
+
+def test_bearer_overrides_cookie_without_fallback(emulator):
+    """With a Bearer token present the cookie is ignored, even when the token is invalid."""
+    cookie = emulator.admin.create_session()
+    r = httpx.get(
+        emulator.url + "/api/v1/whoami", cookies={"session": cookie}, headers=bearer("garbage")
+    )
     assert r.status_code == 403
+
+
+def test_logout_ends_a_cookie_session(emulator):
+    """logout deletes the cookie session it was called with."""
+    cookie = emulator.admin.create_session()
+    c = httpx.Client(base_url=emulator.url, cookies={"session": cookie})
+    assert c.post("/api/v1/logout").status_code == 200
+    assert c.get("/api/v1/whoami").status_code == 403
