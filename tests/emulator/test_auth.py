@@ -318,3 +318,35 @@ def test_logout_ends_a_cookie_session(emulator):
     c = httpx.Client(base_url=emulator.url, cookies={"session": cookie})
     assert c.post("/api/v1/logout").status_code == 200
     assert c.get("/api/v1/whoami").status_code == 403
+
+
+def test_alg_none_token_is_403(emulator):
+    """Only HS256 verifies: an unsigned `alg: none` token gets 403."""
+    forged = jwt.encode(claims(emulator.api_key), key=None, algorithm="none")
+    assert httpx.get(emulator.url + "/api/v1/whoami", headers=bearer(forged)).status_code == 403
+
+
+@pytest.mark.anyio
+async def test_signing_key_rotation_keeps_old_tokens_valid(tmp_path):
+    """A new signing key signs new tokens; tokens from the older key still verify (§1.1)."""
+    from terrateam_emulator import EmulatorSettings, create_app
+
+    db = f"sqlite:///{tmp_path / 'rot.db'}"
+    old_app = create_app(EmulatorSettings(db_url=db, seed="demo"))
+    old_key = old_app.state.emulator.demo_api_key
+    old_app.state.emulator.db.dispose()
+    new_app = create_app(
+        EmulatorSettings(db_url=db, seed="demo", signing_key="rotated-key-" + "x" * 32)
+    )
+    transport = httpx.ASGITransport(app=new_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://e") as c:
+        r = await c.post("/api/v1/access-token/refresh", headers=bearer(old_key))
+        assert r.status_code == 200
+        assert jwt.decode(
+            r.json()["token"],
+            "rotated-key-" + "x" * 32,
+            algorithms=["HS256"],
+            options={"verify_exp": False},
+        )
+    assert new_app.state.emulator.demo_api_key != old_key
+    new_app.state.emulator.db.dispose()
