@@ -21,7 +21,7 @@ from terrateam_emulator._faults import FaultMiddleware, FaultTable
 from terrateam_emulator._http import Forbidden, RouteMismatch, empty, json_response, not_found_html
 from terrateam_emulator._settings import EmulatorSettings
 from terrateam_emulator._state import EmulatorState
-from terrateam_emulator.routers import access_tokens, dev, identity, kv
+from terrateam_emulator.routers import access_tokens, dev, identity, kv, repo_delete
 
 __all__ = ["create_app"]
 
@@ -109,6 +109,7 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
         _mount(app, access_tokens.router)
     for extra in _extra_routers("runs"):
         _mount(app, extra)
+    _mount(app, repo_delete.router)
     for extra in _extra_routers("dev_"):
         _mount(app, extra)
     _mount(app, identity.router)

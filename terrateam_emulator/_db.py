@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 __all__ = [
     "access_tokens",
+    "archived_repos",
     "installations",
     "kv",
     "memberships",
@@ -103,6 +104,14 @@ user_sessions = sa.Table(
     sa.Column("id", sa.String(36), primary_key=True),
     sa.Column("user_id", sa.String(36), nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
+)
+
+# Repositories archived on the VCS side: only those may be deleted (§5, repo delete).
+archived_repos = sa.Table(
+    "archived_repos",
+    metadata,
+    sa.Column("vcs", sa.String(16), primary_key=True),
+    sa.Column("repo_id", sa.BigInteger, primary_key=True, autoincrement=False),
 )
 
 # HS256 keys; the lowest rank signs, every key verifies (upstream `encryption_keys`).
