@@ -189,12 +189,53 @@ def json_body(request: Request, body: bytes) -> Any:
     """
     if request.headers.get("content-type") not in JSON_TYPES:
         raise RouteMismatch
-    try:
-        from terrateam_emulator._jsonb import loads_lossless
+    from terrateam_emulator._jsonb import loads_lossless
 
-        return loads_lossless(body.decode("utf-8", errors="surrogateescape"))
+    text = body.decode("utf-8", errors="surrogateescape")
+    try:
+        return loads_lossless(text)
+    except ValueError as exc:
+        # Only a body that is not plain JSON can hold comments: stripping them walks the text
+        # character by character, far too slow for megabyte artifact chunks full of '/'.
+        if "/" not in text:
+            raise RouteMismatch from exc
+    try:
+        return loads_lossless(_strip_comments(text))
     except ValueError as exc:
         raise RouteMismatch from exc
+
+
+def _strip_comments(text: str) -> str:
+    """Drop ``//`` and ``/* */`` comments outside strings (Yojson's reader accepts them)."""
+    out: list[str] = []
+    i, n, in_string = 0, len(text), False
+    while i < n:
+        ch = text[i]
+        if in_string:
+            out.append(ch)
+            if ch == "\\" and i + 1 < n:
+                out.append(text[i + 1])
+                i += 1
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+            out.append(ch)
+        elif text.startswith("//", i):
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            if end < 0:
+                raise RouteMismatch  # unterminated comment: not JSON
+            out.append(" ")
+            i = end + 2
+            continue
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
 
 
 def _remove_dot_segments(segments: list[str]) -> list[str]:

@@ -172,3 +172,15 @@ def test_response_headers_like_upstream(api):
         assert r.headers["content-length"] == str(len(r.content))
         assert r.headers["connection"] == "keep-alive"
         assert "server" not in r.headers
+
+
+def test_json_comments_are_accepted_like_yojson(api):
+    """Yojson's reader accepts // and /* */ comments; slashes inside strings stay."""
+    body = b'{"data": /* c */ {"url": "http://x//y/*z*/"} // trailing\n}'
+    r = api.put(f"{KV}/key/cm", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 200
+    assert api.get(f"{KV}/key/cm").json()["data"] == {"url": "http://x//y/*z*/"}
+    bad = api.put(
+        f"{KV}/key/cm", content=b'{"data":1 /* open', headers={"content-type": "application/json"}
+    )
+    assert_route_404(bad)
