@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -87,24 +88,26 @@ def _check_string(s: str) -> None:
         raise JsonbError("invalid Unicode") from exc
 
 
+_PG_ESCAPE = re.compile(r'["\\\x00-\x1f]')
+_PG_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+}
+
+
+def _pg_escape(match: re.Match[str]) -> str:
+    ch = match.group()
+    return _PG_ESCAPES.get(ch) or f"\\u{ord(ch):04x}"
+
+
 def _pg_string(s: str) -> str:
-    out = ['"']
-    for ch in s:
-        o = ord(ch)
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif o < 0x20:
-            out.append(
-                {"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(
-                    ch, f"\\u{o:04x}"
-                )
-            )
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+    # A regex pass, not a per-character loop: artifact chunks are megabytes of base64.
+    return '"' + _PG_ESCAPE.sub(_pg_escape, s) + '"'
 
 
 def _key_order(k: str) -> tuple[int, bytes]:
