@@ -140,9 +140,17 @@ class KVStore:
         )
 
     def _write_row(
-        self, conn: sa.Connection, ns: str, key: str, body: KVWrite, version: int, *, insert: bool
+        self,
+        conn: sa.Connection,
+        ns: str,
+        key: str,
+        body: KVWrite,
+        version: int,
+        *,
+        insert: bool,
+        encoded: tuple[str, str, int] | None = None,
     ) -> tuple[float, int]:
-        pg, compact, size = self._encode_data(body.data)
+        pg, compact, size = encoded or self._encode_data(body.data)
         now = self.clock.now()
         values = {
             "data": pg,
@@ -176,25 +184,29 @@ class KVStore:
     def set(self, ns: str, key: str, body: KVWrite, *, caps: list[Any]) -> str:
         """Upsert; the answer has ``data: null``. Overwriting a write-protected row → 500."""
         check_key(key)
-        self._encode_data(body.data)  # bad data fails before anything else
+        encoded = self._encode_data(body.data)  # bad data fails before anything else
         with self.db.write() as conn:
             row = conn.execute(ROW_CAPS, {"ns": ns, "key": key, "idx": wrap16(body.idx)}).first()
             if row is None:
                 version = 0
-                now, size = self._write_row(conn, ns, key, body, version, insert=True)
+                now, size = self._write_row(
+                    conn, ns, key, body, version, insert=True, encoded=encoded
+                )
             else:
                 if not contains(caps, caps_or_none(row.write_caps)):
                     raise server_error()  # upstream: `assert false` on an empty RETURNING
                 if row.version >= MAX_VERSION:
                     raise server_error()  # smallint out of range
                 version = row.version + 1
-                now, size = self._write_row(conn, ns, key, body, version, insert=False)
+                now, size = self._write_row(
+                    conn, ns, key, body, version, insert=False, encoded=encoded
+                )
         return self._write_answer(key, body, now, size, version)
 
     def cas(self, ns: str, key: str, body: KVWrite, *, version: int | None, caps: list[Any]) -> str:
         """Insert-if-absent (``version`` None) or compare-and-set; any failure → 400."""
         check_key(key)
-        self._encode_data(body.data)
+        encoded = self._encode_data(body.data)
         conflict = EmulatorError(400, json_type=True)
         with self.db.write() as conn:
             params = {"ns": ns, "key": key, "idx": wrap16(body.idx)}
@@ -202,7 +214,9 @@ class KVStore:
                 if conn.execute(ROW_CAPS, params).first() is not None:
                     raise conflict
                 new_version = 0
-                now, size = self._write_row(conn, ns, key, body, new_version, insert=True)
+                now, size = self._write_row(
+                    conn, ns, key, body, new_version, insert=True, encoded=encoded
+                )
             else:
                 row = conn.execute(ROW_CAPS_AT, {**params, "version": wrap16(version)}).first()
                 if row is None or not contains(caps, caps_or_none(row.write_caps)):
@@ -210,7 +224,9 @@ class KVStore:
                 if row.version >= MAX_VERSION:
                     raise server_error()
                 new_version = row.version + 1
-                now, size = self._write_row(conn, ns, key, body, new_version, insert=False)
+                now, size = self._write_row(
+                    conn, ns, key, body, new_version, insert=False, encoded=encoded
+                )
         return self._write_answer(key, body, now, size, new_version)
 
     def delete(
