@@ -142,6 +142,28 @@ class Database:
                 if table is not signing_keys:
                     conn.execute(table.delete())
 
+    def dump_rows(self) -> dict[str, list[dict[str, Any]]]:
+        """Every row of every table except the signing keys (for `restore_rows`)."""
+        with self.read() as conn:
+            return {
+                t.name: [dict(r._mapping) for r in conn.execute(t.select())]
+                for t in metadata.sorted_tables
+                if t is not signing_keys
+            }
+
+    def restore_rows(self, rows: dict[str, list[dict[str, Any]]]) -> None:
+        """Replace every table's rows (signing keys kept) by a `dump_rows` copy, atomically."""
+        tables = [t for t in metadata.sorted_tables if t is not signing_keys]
+        with self.write() as conn:
+            if self.is_sqlite:
+                for table in reversed(tables):
+                    conn.execute(table.delete())
+            else:
+                conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables))
+            for table in tables:
+                if rows.get(table.name):
+                    conn.execute(table.insert(), rows[table.name])
+
     def snapshot(self) -> sqlite3.Connection | None:
         """Copy the whole SQLite database into memory (None for other backends)."""
         if not self.is_sqlite:

@@ -89,6 +89,8 @@ class EmulatorState:
             None if settings.seed is None else load_seed(settings.seed)
         )
         self._snapshot: sqlite3.Connection | None = None
+        # PostgreSQL: the seeded rows, kept after the first reset (re-seeding takes ~1 s).
+        self._seed_rows: dict[str, list[dict[str, Any]]] | None = None
 
     def apply_seed(self, *, only_if_empty: bool = False) -> None:
         """Insert the start-up seed (file databases: only when they hold no users yet)."""
@@ -139,6 +141,12 @@ class EmulatorState:
         self.members.clear()
         if self._snapshot is not None:
             self.db.restore(self._snapshot)
+        elif not self.db.is_sqlite and self._seed_rows is not None:
+            self.db.restore_rows(self._seed_rows)
+        elif not self.db.is_sqlite:
+            self.db.reset()
+            self.apply_seed()
+            self._seed_rows = self.db.dump_rows()
         else:
             self.db.reset()
             self.apply_seed()

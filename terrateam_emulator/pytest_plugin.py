@@ -20,18 +20,33 @@ Example::
                                  installation_id=emulator.installation_id)
         client.kv.set("k", {"v": 1})
 
+The database behind ``terrateam_emulator`` is ``TERRATEAM_EMULATOR_TEST_DB`` (a SQLAlchemy URL,
+e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/terrateam``; default: in-memory SQLite),
+so the same suite runs on both backends (``scripts/test-postgres.sh``). Tests that only make
+sense on SQLite carry ``@pytest.mark.sqlite_only`` and are skipped on another database.
+
 Nothing heavy is imported until a fixture is used, so this plugin costs nothing elsewhere.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-__all__ = ["RunningEmulator", "emulator", "emulator_app", "terrateam_emulator"]
+TEST_DB_ENV = "TERRATEAM_EMULATOR_TEST_DB"
+
+__all__ = [
+    "TEST_DB_ENV",
+    "RunningEmulator",
+    "emulator",
+    "emulator_app",
+    "terrateam_emulator",
+    "emulator_test_db_url",
+]
 
 
 @dataclass(frozen=True)
@@ -46,13 +61,37 @@ class RunningEmulator:
     server: Any = field(repr=False)
 
 
+def emulator_test_db_url() -> str:
+    """The database URL the fixtures use (``TERRATEAM_EMULATOR_TEST_DB``, default memory)."""
+    return os.environ.get(TEST_DB_ENV) or "sqlite://"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``sqlite_only`` marker."""
+    config.addinivalue_line(
+        "markers", f"sqlite_only: runs only when {TEST_DB_ENV} is unset or a SQLite URL"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip ``sqlite_only`` tests when the fixtures run on another database."""
+    if emulator_test_db_url().startswith("sqlite"):
+        return
+    skip = pytest.mark.skip(reason=f"sqlite_only: {TEST_DB_ENV} is not SQLite")
+    for item in items:
+        if item.get_closest_marker("sqlite_only") is not None:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def terrateam_emulator() -> Iterator[RunningEmulator]:
     """A session-wide emulator on 127.0.0.1 with the demo seed."""
     from terrateam_emulator._settings import EmulatorSettings
     from terrateam_emulator.testing import EmulatorServer
 
-    server = EmulatorServer(EmulatorSettings(seed="demo")).start()
+    server = EmulatorServer(EmulatorSettings(db_url=emulator_test_db_url(), seed="demo")).start()
+    if not server.app.state.emulator.db.is_memory:
+        server.admin.reset()  # a shared database may hold a previous run's rows
     try:
         assert server.api_key is not None
         yield RunningEmulator(
