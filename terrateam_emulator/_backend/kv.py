@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from terrateam_emulator._backend.kv_sql import (
     GET_ANY,
@@ -42,6 +43,14 @@ from terrateam_emulator._jsonb import (
     to_compact,
 )
 from terrateam_emulator._jsonpath import JsonPathSyntaxError, compile_path, first_match
+
+# Guarded writes (see `KVStore._write_row`).
+_PG_INSERT_IF_ABSENT = pg_insert(kv).on_conflict_do_nothing().returning(kv.c.idx)
+_UPDATE_SEEN = UPDATE.where(
+    kv.c.version == sa.bindparam("b_version"),
+    kv.c.write_caps.is_not_distinct_from(sa.bindparam("b_caps")),
+)
+_MAX_RACES = 100
 
 __all__ = ["MAX_VERSION", "KVStore", "KVWrite", "namespace", "wrap16", "wrap32"]
 
@@ -149,7 +158,14 @@ class KVStore:
         *,
         insert: bool,
         encoded: tuple[str, str, int] | None = None,
-    ) -> tuple[float, int]:
+        seen: Any = None,
+    ) -> tuple[float, int] | None:
+        """Insert (only if absent) or update the row last read as ``seen``; None if it moved.
+
+        Each write is one guarded statement (``INSERT … ON CONFLICT DO NOTHING`` on
+        PostgreSQL, ``UPDATE … WHERE version = :seen AND write_caps IS NOT DISTINCT FROM``),
+        so two processes on one database can never both win from the same read.
+        """
         pg, compact, size = encoded or self._encode_data(body.data)
         now = self.clock.now()
         values = {
@@ -163,10 +179,20 @@ class KVStore:
             "write_caps": None if body.write_caps is None else dump(body.write_caps),
         }
         if insert:
-            conn.execute(INSERT, {"namespace": ns, "key": key, "idx": wrap16(body.idx), **values})
+            row = {"namespace": ns, "key": key, "idx": wrap16(body.idx), **values}
+            if self.db.is_sqlite:
+                done = conn.execute(INSERT, row).rowcount
+            else:
+                done = len(conn.execute(_PG_INSERT_IF_ABSENT, row).all())
+        elif seen is None:
+            done = conn.execute(
+                UPDATE, {"b_ns": ns, "b_key": key, "b_idx": wrap16(body.idx), **values}
+            ).rowcount
         else:
-            conn.execute(UPDATE, {"b_ns": ns, "b_key": key, "b_idx": wrap16(body.idx), **values})
-        return now, size
+            params = {"b_ns": ns, "b_key": key, "b_idx": wrap16(body.idx), **values}
+            params |= {"b_version": seen.version, "b_caps": seen.write_caps}
+            done = conn.execute(_UPDATE_SEEN, params).rowcount
+        return (now, size) if done == 1 else None
 
     def _write_answer(self, key: str, body: KVWrite, now: float, size: int, version: int) -> str:
         return record(
@@ -186,22 +212,27 @@ class KVStore:
         check_key(key)
         encoded = self._encode_data(body.data)  # bad data fails before anything else
         with self.db.write() as conn:
-            row = conn.execute(ROW_CAPS, {"ns": ns, "key": key, "idx": wrap16(body.idx)}).first()
-            if row is None:
-                version = 0
-                now, size = self._write_row(
-                    conn, ns, key, body, version, insert=True, encoded=encoded
-                )
-            else:
-                if not contains(caps, caps_or_none(row.write_caps)):
-                    raise server_error()  # upstream: `assert false` on an empty RETURNING
-                if row.version >= MAX_VERSION:
-                    raise server_error()  # smallint out of range
-                version = row.version + 1
-                now, size = self._write_row(
-                    conn, ns, key, body, version, insert=False, encoded=encoded
-                )
-        return self._write_answer(key, body, now, size, version)
+            params = {"ns": ns, "key": key, "idx": wrap16(body.idx)}
+            # Last writer wins: retry when another process wrote between read and write.
+            for _ in range(_MAX_RACES):
+                row = conn.execute(ROW_CAPS, params).first()
+                if row is None:
+                    version = 0
+                    done = self._write_row(
+                        conn, ns, key, body, version, insert=True, encoded=encoded
+                    )
+                else:
+                    if not contains(caps, caps_or_none(row.write_caps)):
+                        raise server_error()  # upstream: `assert false` on an empty RETURNING
+                    if row.version >= MAX_VERSION:
+                        raise server_error()  # smallint out of range
+                    version = row.version + 1
+                    done = self._write_row(
+                        conn, ns, key, body, version, insert=False, encoded=encoded, seen=row
+                    )
+                if done is not None:
+                    return self._write_answer(key, body, done[0], done[1], version)
+        raise server_error()
 
     def cas(self, ns: str, key: str, body: KVWrite, *, version: int | None, caps: list[Any]) -> str:
         """Insert-if-absent (``version`` None) or compare-and-set; any failure → 400."""
@@ -214,7 +245,7 @@ class KVStore:
                 if conn.execute(ROW_CAPS, params).first() is not None:
                     raise conflict
                 new_version = 0
-                now, size = self._write_row(
+                done = self._write_row(
                     conn, ns, key, body, new_version, insert=True, encoded=encoded
                 )
             else:
@@ -224,10 +255,12 @@ class KVStore:
                 if row.version >= MAX_VERSION:
                     raise server_error()
                 new_version = row.version + 1
-                now, size = self._write_row(
-                    conn, ns, key, body, new_version, insert=False, encoded=encoded
+                done = self._write_row(
+                    conn, ns, key, body, new_version, insert=False, encoded=encoded, seen=row
                 )
-        return self._write_answer(key, body, now, size, new_version)
+            if done is None:
+                raise conflict  # another process won the race since our read
+        return self._write_answer(key, body, done[0], done[1], new_version)
 
     def delete(
         self, ns: str, key: str, *, idx: int | None, version: int | None, caps: list[Any]
@@ -240,9 +273,10 @@ class KVStore:
         with self.db.write() as conn:
             rows = conn.execute(sa.select(kv.c.idx, kv.c.write_caps).where(*cond)).all()
             doomed = [r.idx for r in rows if contains(caps, caps_or_none(r.write_caps))]
-            if doomed:
-                conn.execute(kv.delete().where(*self._where(ns, key), kv.c.idx.in_(doomed)))
-        return bool(doomed)
+            if not doomed:
+                return False
+            gone = conn.execute(kv.delete().where(*cond, kv.c.idx.in_(doomed))).rowcount
+        return bool(gone)
 
     def _readable_rows(
         self, ns: str, key: str, *, idx: int | None, committed: bool, caps: list[Any]
@@ -347,8 +381,15 @@ class KVStore:
                 for r in rows:
                     if contains(caps, caps_or_none(r.write_caps)):
                         flipped[(key, r.idx)] = None
-            for key, idx in flipped:
-                conn.execute(kv.update().where(*self._where(ns, key, idx)).values(committed=True))
+            for key, idx in list(flipped):
+                # Guarded flip: a row another process committed first is not reported twice.
+                done = conn.execute(
+                    kv.update()
+                    .where(*self._where(ns, key, idx), kv.c.committed.is_(False))
+                    .values(committed=True)
+                ).rowcount
+                if done != 1:
+                    del flipped[(key, idx)]
         return [(idx, key) for key, idx in flipped]
 
     def seed_record(self, ns: str, key: str, body: KVWrite) -> None:
