@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
 from terrateam_emulator._db import metadata, signing_keys
+from terrateam_emulator._migrations import upgrade
 
 __all__ = ["Database", "load_run_tables"]
 
@@ -55,7 +56,7 @@ class Database:
             # even across processes sharing the file (the lock only covers this process).
             sa.event.listen(self.engine, "begin", self._sqlite_begin)
         load_run_tables()
-        metadata.create_all(self.engine)
+        self.migrations_applied = upgrade(self.engine)
 
     def _sqlite_begin(self, conn: sa.Connection) -> None:
         immediate = conn.get_execution_options().get("emulator_write", False)
