@@ -87,7 +87,8 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
     """
     settings = settings or EmulatorSettings()
     state = EmulatorState(settings)
-    state.faults = FaultTable()
+    if state.faults is None:  # shared-state apps keep their faults in the database
+        state.faults = FaultTable()
     app = FastAPI(
         title="terrateam-emulator",
         openapi_url=None,

@@ -121,6 +121,7 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         emulator = scope["app"].state.emulator
+        emulator.sync()  # shared state: clock, faults and resets of the other workers
         method: str = scope["method"]
         path: str = scope["path"]
 

@@ -23,6 +23,9 @@ class EmulatorSettings:
             ``intended`` projects with JSONPath (invalid path → 400).
         seed: ``None``, ``"demo"`` or a path to a YAML/JSON seed file.
         signing_key: HS256 key; ``None`` uses the key stored in the database (created once).
+        shared_state: keep the clock offset, faults and stats in the database so several
+            processes on one database agree (``serve --workers N``); ``None``: on for
+            PostgreSQL, off for SQLite.
     """
 
     db_url: str = "sqlite://"
@@ -31,3 +34,4 @@ class EmulatorSettings:
     select_mode: Literal["faithful", "intended"] = "faithful"
     seed: str | Path | None = None
     signing_key: str | None = None
+    shared_state: bool | None = None

@@ -72,15 +72,31 @@ class EmulatorState:
 
     def __init__(self, settings: EmulatorSettings) -> None:
         self.settings = settings
-        self.clock = Clock()
         self.db = Database(settings.db_url)
+        shared = settings.shared_state
+        self.shared = (not self.db.is_sqlite) if shared is None else shared
+        self._sync: Any = None
+        self.clock: Clock = Clock()
+        self.stats: Any = Stats()
+        self.faults: Any = None  # a `_faults.FaultTable`, set by create_app
+        if self.shared:
+            from terrateam_emulator._shared import (
+                SharedClock,
+                SharedFaults,
+                SharedStats,
+                SharedSync,
+            )
+
+            self.clock = SharedClock(self.db)
+            self.faults = SharedFaults(self.db)
+            self.stats = SharedStats(self.db)
+            self._sync = SharedSync(self.db, self.clock, self.faults, self._forget_caches)
+            self._sync.sync()
         self.keys = self._load_keys(settings.signing_key)
-        self.stats = Stats()
         self.blobs: dict[str, bytes] = {}
         self.demo_api_key: str | None = None
         self._claims: OrderedDict[str, Claims | None] = OrderedDict()
         self._claims_lock = threading.Lock()
-        self.faults: Any = None  # a `_faults.FaultTable`, set by create_app
         # Positive installation-membership checks (user, vcs, installation); cleared on reset.
         self.members: set[tuple[str, str, int]] = set()
         self.kv = KVStore(self.db, self.clock, select_mode=settings.select_mode)
@@ -136,9 +152,20 @@ class EmulatorState:
         if row is not None:
             self.demo_api_key = self.identity.api_key_for(found[0], row.user_id)
 
+    def sync(self) -> None:
+        """Catch up with other processes on the same database (shared state only)."""
+        if self._sync is not None:
+            self._sync.sync()
+
+    def _forget_caches(self) -> None:
+        # Another process reset the data: cached memberships may be gone.
+        self.members.clear()
+
     def reset(self) -> None:
         """Empty the database, re-apply the seed, clear faults, stats and blobs."""
         self.members.clear()
+        if self._sync is not None:
+            self._sync.announce_reset()
         if self._snapshot is not None:
             self.db.restore(self._snapshot)
         elif not self.db.is_sqlite and self._seed_rows is not None:

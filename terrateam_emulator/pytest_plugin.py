@@ -44,8 +44,8 @@ __all__ = [
     "RunningEmulator",
     "emulator",
     "emulator_app",
-    "terrateam_emulator",
     "emulator_test_db_url",
+    "terrateam_emulator",
 ]
 
 
