@@ -56,6 +56,12 @@ def _add_serve_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port-file", default=d, help="write the chosen port to this file")
     p.add_argument("--api-key-file", default=d, help="write the demo API key to this file (0600)")
     p.add_argument("--log-level", default=d or "warning", help="uvicorn log level")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=d or 1,
+        help="worker processes (more than 1 needs a PostgreSQL --db)",
+    )
 
 
 def _write_private(path: str, text: str) -> None:
@@ -79,11 +85,22 @@ def main(argv: list[str] | None = None) -> int:
     from terrateam_emulator._protocol import coalescing_h11_protocol
     from terrateam_emulator._settings import EmulatorSettings
 
+    db_url = args.db or default_db_url()
+    if args.workers < 1:
+        print("terrateam-emulator: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if args.workers > 1 and not db_url.startswith("postgresql"):
+        print(
+            "terrateam-emulator: --workers > 1 needs a PostgreSQL database "
+            "(--db postgresql+psycopg://…): SQLite state cannot be shared by several processes",
+            file=sys.stderr,
+        )
+        return 2
     seed: str | Path | None = args.seed
     if seed is not None and seed != "demo":
         seed = Path(seed)
     settings = EmulatorSettings(
-        db_url=args.db or default_db_url(),
+        db_url=db_url,
         token_ttl=args.token_ttl,
         edition=args.edition,
         select_mode=args.select_mode,
@@ -91,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
         signing_key=os.environ.get("TERRATEAM_EMULATOR_SIGNING_KEY"),
     )
     app = create_app(settings)
+    if app.state.emulator.shared:
+        # Counters and faults of a previous run (or of dead workers) do not carry over.
+        app.state.emulator.stats.reset()
+        app.state.emulator.faults.clear()
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     # IPPROTO_TCP so asyncio sets TCP_NODELAY on accepted sockets (no 40 ms delayed-ACK stalls).
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -109,6 +130,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  TERRATEAM_API_KEY={key}", flush=True)
         if args.api_key_file:
             _write_private(args.api_key_file, key + "\n")
+    if args.workers > 1:
+        from terrateam_emulator._workers import serve_workers
+
+        app.state.emulator.db.dispose()  # the workers open their own connections
+        with contextlib.suppress(KeyboardInterrupt):
+            serve_workers(settings, sock, args.workers, log_level=args.log_level)
+        return 0
     config = uvicorn.Config(
         app,
         http=coalescing_h11_protocol(),
