@@ -15,12 +15,6 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from terrateam_core._artifacts_async import (
-    aartifact_info,
-    adelete_artifact,
-    aget_artifact,
-    aput_artifact,
-)
 from terrateam_core._artifacts_format import (
     DEFAULT_CHUNK_SIZE,
     TTM_CHUNK_SIZE,
@@ -50,10 +44,6 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_CONCURRENCY",
     "Progress",
-    "aartifact_info",
-    "adelete_artifact",
-    "aget_artifact",
-    "aput_artifact",
     "artifact_info",
     "delete_artifact",
     "get_artifact",

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from terrateam_core._async_client import AsyncTerrateamClient
     from terrateam_core.models import ArtifactInfo
 
-__all__ = ["aartifact_info", "adelete_artifact", "aget_artifact", "aput_artifact"]
+__all__ = ["artifact_info", "delete_artifact", "get_artifact", "put_artifact"]
 
 logger = logging.getLogger("terrateam_core.artifacts")
 
@@ -65,7 +65,7 @@ def _manifest_info(key: str, m: Manifest) -> ArtifactInfo:
     )
 
 
-async def aput_artifact(
+async def put_artifact(
     client: AsyncTerrateamClient,
     key: str,
     source: ArtifactSource,
@@ -198,7 +198,7 @@ async def _cleanup_previous(
         await _quietly(drop_tail(), "drop old ttm chunks")
 
 
-async def aget_artifact(
+async def get_artifact(
     client: AsyncTerrateamClient,
     key: str,
     dest: ArtifactDest,
@@ -225,7 +225,7 @@ async def aget_artifact(
     return info
 
 
-async def aartifact_info(
+async def artifact_info(
     client: AsyncTerrateamClient,
     key: str,
     *,
@@ -251,7 +251,7 @@ async def aartifact_info(
     )
 
 
-async def adelete_artifact(
+async def delete_artifact(
     client: AsyncTerrateamClient,
     key: str,
     *,

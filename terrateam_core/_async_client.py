@@ -1,18 +1,17 @@
-"""``AsyncTerrateamClient``: the asynchronous twin (bound to the event loop it is used on)."""
+"""``AsyncTerrateamClient``: the asynchronous client (connection pool, send loop, namespaces)."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any, TypeVar
 
-import anyio
 import httpx
 
 from terrateam_core._base import Call, finish
 from terrateam_core._client_base import BaseClient, raw_call
+from terrateam_core._client_shell_async import AsyncClientShell
 from terrateam_core._retry import RetryPolicy
 from terrateam_core.errors import APIStatusError
 from terrateam_core.models import WhoAmI
@@ -35,12 +34,13 @@ __all__ = ["AsyncTerrateamClient"]
 T = TypeVar("T")
 
 
-class AsyncTerrateamClient(BaseClient):
-    """Asynchronous Terrateam client, same surface as :class:`TerrateamClient` (``await``).
+class AsyncTerrateamClient(AsyncClientShell, BaseClient):
+    """Asynchronous Terrateam client.
 
     Credentials and defaults come from the arguments, then ``TERRATEAM_*`` (and ``TTM_API_KEY``),
     then the profile file; see :func:`terrateam_core.config.load_settings`. Reuse one client:
-    it pools connections and caches the 60 s access token. Use it on one event loop only.
+    it pools connections and caches the 60 s access token. The sync client is safe to share
+    between threads; the async one is bound to the event loop it is first used on.
 
     Args:
         api_key: an API key, exchanged for access tokens automatically.
@@ -95,7 +95,6 @@ class AsyncTerrateamClient(BaseClient):
             log_kv_data=log_kv_data,
             monotonic=monotonic,
         )
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._owns_http = http_client is None
         self._http: httpx.AsyncClient = http_client or httpx.AsyncClient(
             transport=transport, verify=verify, timeout=timeout, follow_redirects=False
@@ -157,26 +156,6 @@ class AsyncTerrateamClient(BaseClient):
         return await self._execute(raw_call(method, path, params=params, json=json))
 
     # -- the send loop ------------------------------------------------------------------------
-
-    async def _sleep(self, seconds: float) -> None:
-        if self._policy.async_sleep is not None:
-            await self._policy.async_sleep(seconds)  # type: ignore[misc]
-        else:
-            await anyio.sleep(seconds)
-
-    def _check_loop(self) -> None:
-        # httpx.AsyncClient and the refresh lock belong to one event loop (httpx#2473).
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # not asyncio (e.g. trio): nothing to check
-            return
-        if self._loop is None:
-            self._loop = loop
-        elif self._loop is not loop:
-            raise RuntimeError(
-                "AsyncTerrateamClient is bound to the event loop it was first used on; "
-                "create one client per event loop"
-            )
 
     async def _execute(self, call: Call[T]) -> T:
         self._check_loop()

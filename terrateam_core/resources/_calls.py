@@ -1,5 +1,5 @@
 """Calls (no I/O) for every non-KV endpoint: identity, access tokens, installation reads,
-tasks and server config."""
+tasks and server config; plus the I/O-free helpers of the ``reads`` namespaces."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import httpx
+from pydantic import SecretStr
 
 from terrateam_core._base import Call, check_uuid, json_body, model_parser, quote_segment
 from terrateam_core._pagination import Page, next_page_tokens
+from terrateam_core.errors import NotFoundError, TaskFailedError
 from terrateam_core.models import (
     ApiKey,
+    CreatedApiKey,
     Dirspace,
     Installation,
     PullRequest,
@@ -30,9 +33,13 @@ __all__ = [
     "access_token_create",
     "access_token_delete",
     "access_token_list",
+    "check_final_task",
     "client_id",
+    "created_key",
     "dirspaces_page",
+    "find_new_key",
     "installations",
+    "poll_delays",
     "pull_requests_page",
     "repos_page",
     "repos_refresh",
@@ -40,6 +47,7 @@ __all__ = [
     "stacks",
     "task",
     "whoami",
+    "wm_not_found",
     "work_manifest_outputs_page",
     "work_manifests_page",
 ]
@@ -243,3 +251,51 @@ def server_config() -> Call[ServerConfig]:
 def client_id() -> Call[str]:
     """``GET /api/v1/github/client_id``."""
     return Call("GET", "/api/v1/github/client_id", model_parser(str, key="client_id"))
+
+
+# -- helpers of the namespaces (shared by the sync and async twins) ------------------------------
+
+
+def poll_delays(
+    poll_interval: float | None, *, initial: float = 1.0, maximum: float = 20.0, mult: float = 1.5
+) -> Any:
+    """Yield successive poll delays: fixed ``poll_interval``, or 1 s growing ×1.5 up to 20 s."""
+    delay = initial if poll_interval is None else poll_interval
+    while True:
+        yield delay
+        if poll_interval is None:
+            delay = min(maximum, delay * mult)
+
+
+def find_new_key(before: list[ApiKey], after: list[ApiKey], name: str) -> ApiKey | None:
+    """The key that appeared between two listings with this name, if exactly one did."""
+    old = {k.id for k in before}
+    fresh = [k for k in after if k.id not in old and k.name == name]
+    return fresh[0] if len(fresh) == 1 else None
+
+
+def created_key(refresh: str, name: str, new: ApiKey | None) -> CreatedApiKey:
+    """The result of ``access_tokens.create`` (the secret wrapped so it never prints)."""
+    return CreatedApiKey(
+        id=new.id if new else None,
+        name=name,
+        refresh_token=SecretStr(refresh),
+        capabilities=new.capabilities if new else [],
+    )
+
+
+def wm_not_found(wm_id: str, path: str) -> NotFoundError:
+    """The error of ``work_manifests.get`` when the listing by id came back empty."""
+    return NotFoundError(
+        f"404 Not Found on GET {path}: no work manifest {wm_id}",
+        status_code=404,
+        method="GET",
+        path=path,
+    )
+
+
+def check_final_task(task: Task) -> Task:
+    """Return a task that ended well; raise :class:`TaskFailedError` for failed/aborted."""
+    if task.state in ("failed", "aborted"):
+        raise TaskFailedError(f"task {task.id} ended {task.state}", result=task)
+    return task

@@ -15,7 +15,15 @@ from terrateam_core.models import (
     parse_capability,
 )
 
-__all__ = ["CapsArg", "KVCalls", "KeyArg", "SelectArg", "in_scope"]
+__all__ = [
+    "CapsArg",
+    "KVCalls",
+    "KeyArg",
+    "SelectArg",
+    "check_page_size",
+    "in_scope",
+    "same_value",
+]
 
 
 CapsArg = Sequence[Any] | None
@@ -202,3 +210,17 @@ def in_scope(record: KVRecord, *, start_key: str, prefix: bool, exact_key: bool)
     if prefix and not record.key.startswith(start_key):
         return False
     return not (exact_key and record.key != start_key)
+
+
+def check_page_size(page_size: int) -> None:
+    """Refuse a page size the server would answer with a 500."""
+    if page_size < 1:
+        raise ValueError("page_size must be at least 1 (the server answers 500 otherwise)")
+
+
+def same_value(found: KVRecord | None, data: Any, version: int | None) -> bool:
+    """A CAS retried after a lost response finds its own write: data equal at version+1."""
+    if found is None:
+        return False
+    expected = 0 if version is None else version + 1
+    return found.version == expected and found.data == data

@@ -1,4 +1,5 @@
-"""The async ``kv`` namespace: the twin of :class:`terrateam_core.resources.kv.KV`."""
+"""The ``kv`` namespace: typed get/set/cas/delete/count/size/iter/commit, the CAS ``update`` loop,
+and artifacts (delegated to ``terrateam_core._artifacts_async``)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 from terrateam_core.errors import KVConflictError, KVNotFoundError, ServerError
 from terrateam_core.models import ArtifactInfo, KVCount, KVKeyRef, KVRecord
-from terrateam_core.resources._kv_calls import CapsArg, KeyArg, KVCalls, SelectArg, in_scope
-from terrateam_core.resources.kv import check_page_size, same_value
+from terrateam_core.resources._kv_calls import (
+    CapsArg,
+    KeyArg,
+    KVCalls,
+    SelectArg,
+    check_page_size,
+    in_scope,
+    same_value,
+)
 
 if TYPE_CHECKING:
     from terrateam_core._async_client import AsyncTerrateamClient
@@ -19,7 +27,7 @@ Scope = int | str | None
 
 
 class AsyncKV:
-    """Async twin of :class:`KV` (``await``, ``async for``)."""
+    """KV store of one installation (``client.kv``); every call may override vcs/installation."""
 
     def __init__(self, client: AsyncTerrateamClient) -> None:
         self._client = client
@@ -105,7 +113,11 @@ class AsyncKV:
         installation_id: Scope = None,
         vcs: str | None = None,
     ) -> KVRecord:
-        """Compare-and-swap: insert if absent (``version=None``) or update at ``version``."""
+        """Compare-and-swap: insert if absent (``version=None``) or update at ``version``.
+
+        Raises:
+            KVConflictError: the key exists (insert), or its version moved (update).
+        """
         call = self._calls(vcs, installation_id).write(
             key,
             data,
@@ -159,12 +171,15 @@ class AsyncKV:
         except ServerError as exc:
             if exc.status_code != 500:
                 raise
+            # The server answers a bare 500 when no row matches; tell that apart from a real 500.
             scope: dict[str, Any] = {"installation_id": installation_id, "vcs": vcs}
             if idx is not None:
                 if await self.get_or_none(key, idx=idx, committed=committed, **scope) is None:
                     return 0
-            elif (await self.count(key, committed=committed, **scope)).count == 0:
-                return 0
+            else:
+                counted = await self.count(key, committed=committed, **scope)
+                if counted.count == 0:
+                    return 0
             raise
 
     async def iter(
@@ -181,7 +196,10 @@ class AsyncKV:
         installation_id: Scope = None,
         vcs: str | None = None,
     ) -> AsyncIterator[KVRecord]:
-        """Iterate records from ``key`` in key/idx order, paging past the server's one page."""
+        """Iterate records from ``key`` in key/idx order, paging past the server's one page.
+
+        With ``prefix=True`` only keys starting with ``key``; ``limit`` caps the total.
+        """
         check_page_size(page_size)
         calls = self._calls(vcs, installation_id)
         exact = idx is not None and inclusive
@@ -236,7 +254,12 @@ class AsyncKV:
         installation_id: Scope = None,
         vcs: str | None = None,
     ) -> KVRecord:
-        """Read, apply ``fn(data)``, CAS; re-read and retry on conflict (see :meth:`KV.update`)."""
+        """Read, apply ``fn(data)`` (``None`` when absent), CAS; re-read and retry on conflict.
+
+        A CAS that was sent more than once (its first response lost) and then conflicts is a
+        success if the stored value is already ours at the next version. Raises
+        :class:`KVConflictError` after ``max_attempts``.
+        """
         scope: dict[str, Any] = {"installation_id": installation_id, "vcs": vcs}
         for _ in range(max_attempts):
             current = await self.get_or_none(key, idx=idx, committed=False, **scope)
@@ -254,6 +277,8 @@ class AsyncKV:
                     **scope,
                 )
             except KVConflictError as exc:
+                # Only a retried CAS can have been applied already (P19): a first-attempt
+                # conflict may also find an equal value written by someone else.
                 found = await self.get_or_none(key, idx=idx, committed=False, **scope)
                 if exc.attempts > 1 and same_value(found, new, version):
                     assert found is not None
@@ -265,26 +290,28 @@ class AsyncKV:
             path="(kv update)",
         )
 
-    async def put_artifact(self, key: str, source: Any, **kwargs: Any) -> ArtifactInfo:
-        """Upload bytes, a path or a binary stream as an artifact (chunks in parallel)."""
-        from terrateam_core import _artifacts
+    # Artifacts: implemented in terrateam_core._artifacts_async (chunks in parallel).
 
-        return await _artifacts.aput_artifact(self._client, key, source, **kwargs)
+    async def put_artifact(self, key: str, source: Any, **kwargs: Any) -> ArtifactInfo:
+        """Upload bytes, a path or a binary stream as an artifact (see docs/artifacts.md)."""
+        from terrateam_core import _artifacts_async
+
+        return await _artifacts_async.put_artifact(self._client, key, source, **kwargs)
 
     async def get_artifact(self, key: str, dest: Any, **kwargs: Any) -> ArtifactInfo:
         """Download an artifact into a path or binary file, verifying every checksum."""
-        from terrateam_core import _artifacts
+        from terrateam_core import _artifacts_async
 
-        return await _artifacts.aget_artifact(self._client, key, dest, **kwargs)
+        return await _artifacts_async.get_artifact(self._client, key, dest, **kwargs)
 
     async def artifact_info(self, key: str, **kwargs: Any) -> ArtifactInfo:
         """Describe a stored artifact without downloading it."""
-        from terrateam_core import _artifacts
+        from terrateam_core import _artifacts_async
 
-        return await _artifacts.aartifact_info(self._client, key, **kwargs)
+        return await _artifacts_async.artifact_info(self._client, key, **kwargs)
 
     async def delete_artifact(self, key: str, **kwargs: Any) -> bool:
         """Delete an artifact (its pointer and chunks); True if anything was deleted."""
-        from terrateam_core import _artifacts
+        from terrateam_core import _artifacts_async
 
-        return await _artifacts.adelete_artifact(self._client, key, **kwargs)
+        return await _artifacts_async.delete_artifact(self._client, key, **kwargs)

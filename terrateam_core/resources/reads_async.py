@@ -1,4 +1,8 @@
-"""Async twins of the namespaces in :mod:`terrateam_core.resources.reads`."""
+"""Namespaces over the installation-scoped reads, tasks, server config and API keys.
+
+Each class is a thin shell: it builds a call with ``resources._calls`` and asks its client to run
+it. Waiting loops keep polling apart from retrying (each poll has the normal retry policy).
+"""
 
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ from terrateam_core.models import (
     WorkManifest,
 )
 from terrateam_core.resources import _calls
-from terrateam_core.resources.reads import (
+from terrateam_core.resources._calls import (
     check_final_task,
     created_key,
     find_new_key,
@@ -56,12 +60,15 @@ class _Async:
 
 
 class AsyncAccessTokens(_Async):
-    """Async twin of :class:`AccessTokens`."""
+    """API keys (Enterprise/SaaS): ``client.access_tokens``."""
 
     async def create(
         self, name: str, capabilities: Sequence[Any], *, vcs: str | None = None
     ) -> CreatedApiKey:
-        """Create an API key; the key (``refresh_token``) is returned this once."""
+        """Create an API key; the key (``refresh_token``) is returned this once.
+
+        The server answers only ``{refresh_token}``; the id is found by listing before/after.
+        """
         v = self._client._scope_vcs(vcs)
         before = await self._client._execute(_calls.access_token_list(v))
         refresh = await self._client._execute(_calls.access_token_create(v, name, capabilities))
@@ -69,16 +76,16 @@ class AsyncAccessTokens(_Async):
         return created_key(refresh, name, find_new_key(before, after, name))
 
     async def list(self, *, vcs: str | None = None) -> list[ApiKey]:
-        """List the caller's API keys."""
+        """List the caller's API keys (the server caps the list at 100, by name)."""
         return await self._client._execute(_calls.access_token_list(self._client._scope_vcs(vcs)))
 
     async def delete(self, id: str, *, vcs: str | None = None) -> None:
-        """Delete an API key (idempotent)."""
+        """Delete an API key (idempotent: unknown ids are not an error, as on the server)."""
         await self._client._execute(_calls.access_token_delete(self._client._scope_vcs(vcs), id))
 
 
 class AsyncInstallations(_Async):
-    """Async twin of :class:`Installations`."""
+    """``client.installations``."""
 
     async def list(self, *, vcs: str | None = None) -> list[Installation]:
         """The installations the user belongs to."""
@@ -86,7 +93,7 @@ class AsyncInstallations(_Async):
 
 
 class AsyncRepos(_Async):
-    """Async twin of :class:`Repos`."""
+    """``client.repos``."""
 
     def list(
         self,
@@ -96,7 +103,7 @@ class AsyncRepos(_Async):
         limit: int | None = None,
         max_items: int | None = None,
     ) -> AsyncPaginator[Repository]:
-        """Repositories by name (``async for``)."""
+        """Repositories by name; ``limit`` is the page size (1..100), ``max_items`` the total."""
         v, i = self._client._scope(vcs, installation_id)
 
         async def fetch(tokens: list[str] | None) -> Page[Repository]:
@@ -105,13 +112,13 @@ class AsyncRepos(_Async):
         return AsyncPaginator(fetch, max_items=max_items)
 
     async def refresh(self, *, installation_id: Scope = None, vcs: str | None = None) -> str:
-        """Start a repository refresh; returns the task id."""
+        """Start a repository refresh; returns the task id (see ``tasks.wait``)."""
         v, i = self._client._scope(vcs, installation_id)
         return await self._client._execute(_calls.repos_refresh(v, i))
 
 
 class AsyncPullRequests(_Async):
-    """Async twin of :class:`PullRequests`."""
+    """``client.pull_requests``."""
 
     def list(
         self,
@@ -122,7 +129,11 @@ class AsyncPullRequests(_Async):
         vcs: str | None = None,
         max_items: int | None = None,
     ) -> AsyncPaginator[PullRequest]:
-        """Pull requests, newest number first (page size defaults to 100, see the sync twin)."""
+        """Pull requests, newest number first; ``pr`` filters one number.
+
+        The server pages on ``pull_number`` alone, so PRs of different repos sharing a number
+        can fall between pages; the page size therefore defaults to the maximum (100).
+        """
         v, i = self._client._scope(vcs, installation_id)
         size = _calls.MAX_PAGE if limit is None else limit
 
@@ -133,7 +144,7 @@ class AsyncPullRequests(_Async):
 
 
 class AsyncWorkManifests(_Async):
-    """Async twin of :class:`WorkManifests`."""
+    """``client.work_manifests``."""
 
     def list(
         self,
@@ -145,7 +156,7 @@ class AsyncWorkManifests(_Async):
         vcs: str | None = None,
         max_items: int | None = None,
     ) -> AsyncPaginator[WorkManifest]:
-        """Work manifests, newest first."""
+        """Work manifests, newest first (``sort:asc`` in ``q`` reverses)."""
         v, i = self._client._scope(vcs, installation_id)
 
         async def fetch(tokens: list[str] | None) -> Page[WorkManifest]:
@@ -157,7 +168,7 @@ class AsyncWorkManifests(_Async):
     async def get(
         self, id: str, *, installation_id: Scope = None, vcs: str | None = None
     ) -> WorkManifest:
-        """One work manifest (listed with ``q=id:<uuid>``)."""
+        """One work manifest (the server has no single GET: this lists with ``q=id:<uuid>``)."""
         v, i = self._client._scope(vcs, installation_id)
         call = _calls.work_manifests_page(
             v, i, None, 1, f"id:{check_uuid('work manifest id', id)}", None
@@ -178,7 +189,7 @@ class AsyncWorkManifests(_Async):
         vcs: str | None = None,
         max_items: int | None = None,
     ) -> AsyncPaginator[StepOutput]:
-        """Step outputs of a work manifest."""
+        """Step outputs of a work manifest (``lite=True`` omits payloads)."""
         v, i = self._client._scope(vcs, installation_id)
 
         async def fetch(tokens: list[str] | None) -> Page[StepOutput]:
@@ -196,7 +207,11 @@ class AsyncWorkManifests(_Async):
         installation_id: Scope = None,
         vcs: str | None = None,
     ) -> WorkManifest:
-        """Poll until the work manifest is completed or aborted; return it."""
+        """Poll until the work manifest is completed or aborted; return it.
+
+        Raises:
+            TaskTimeoutError: still running after ``timeout`` seconds.
+        """
         end = self._client._monotonic() + timeout
         for delay in poll_delays(poll_interval):
             wm = await self.get(id, installation_id=installation_id, vcs=vcs)
@@ -210,7 +225,7 @@ class AsyncWorkManifests(_Async):
 
 
 class AsyncDirspaces(_Async):
-    """Async twin of :class:`Dirspaces`."""
+    """``client.dirspaces``."""
 
     def list(
         self,
@@ -232,7 +247,7 @@ class AsyncDirspaces(_Async):
 
 
 class AsyncStacks(_Async):
-    """Async twin of :class:`Stacks`."""
+    """``client.stacks``."""
 
     async def get(
         self,
@@ -248,16 +263,21 @@ class AsyncStacks(_Async):
 
 
 class AsyncTasks(_Async):
-    """Async twin of :class:`Tasks`."""
+    """``client.tasks``."""
 
     async def get(self, id: str) -> Task:
-        """One task."""
+        """One task (404 when unknown or someone else's)."""
         return await self._client._execute(_calls.task(id))
 
     async def wait(
         self, id: str, *, timeout: float = 900, poll_interval: float | None = None
     ) -> Task:
-        """Poll until the task is final; return it when completed."""
+        """Poll until the task is final; return it when completed.
+
+        Raises:
+            TaskFailedError: it ended failed or aborted (``err.result`` is the task).
+            TaskTimeoutError: not final after ``timeout`` seconds.
+        """
         end = self._client._monotonic() + timeout
         for delay in poll_delays(poll_interval):
             task = await self.get(id)
@@ -271,7 +291,7 @@ class AsyncTasks(_Async):
 
 
 class AsyncServer(_Async):
-    """Async twin of :class:`Server`."""
+    """``client.server``."""
 
     async def config(self) -> ServerConfig:
         """The server's VCS configuration."""

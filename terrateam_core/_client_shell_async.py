@@ -1,0 +1,42 @@
+"""What only the async client does differently: sleep on the event loop, stay on one loop.
+
+Hand-written twin of ``_client_shell.py``; ``AsyncTerrateamClient`` mixes it in, and the
+generated ``TerrateamClient`` mixes in ``ClientShell`` instead (see ``scripts/unasync.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import anyio
+
+from terrateam_core._retry import RetryPolicy
+
+__all__ = ["AsyncClientShell"]
+
+
+class AsyncClientShell:
+    """Sleeping and the event-loop check of :class:`AsyncTerrateamClient`."""
+
+    _policy: RetryPolicy
+    _loop: asyncio.AbstractEventLoop | None = None
+
+    async def _sleep(self, seconds: float) -> None:
+        if self._policy.async_sleep is not None:
+            await self._policy.async_sleep(seconds)  # type: ignore[misc]
+        else:
+            await anyio.sleep(seconds)
+
+    def _check_loop(self) -> None:
+        # httpx.AsyncClient and the refresh lock belong to one event loop (httpx#2473).
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not asyncio (e.g. trio): nothing to check
+            return
+        if self._loop is None:
+            self._loop = loop
+        elif self._loop is not loop:
+            raise RuntimeError(
+                "AsyncTerrateamClient is bound to the event loop it was first used on; "
+                "create one client per event loop"
+            )
