@@ -35,6 +35,8 @@ PAIRS: list[tuple[str, str]] = [
     ("terrateam_core/_async_client.py", "terrateam_core/_client.py"),
     ("terrateam_core/resources/kv_async.py", "terrateam_core/resources/kv.py"),
     ("terrateam_core/resources/reads_async.py", "terrateam_core/resources/reads.py"),
+    ("terrateam_core/_artifacts_async.py", "terrateam_core/_artifacts.py"),
+    ("terrateam_core/_artifacts_transfer_async.py", "terrateam_core/_artifacts_transfer.py"),
 ]
 
 # Applied in order to the whole text; every pattern is bounded by \b so that only whole words
@@ -52,6 +54,8 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"\b__anext__\b", "__next__"),
     (r"\baclose\b", "close"),
     (r"\bAwaitable\[([^\[\]]+)\]", r"\1"),
+    (r"\baclosing\b", "closing"),
+    (r"\bAsyncGenerator\[([^\[\]]+)\]", r"Generator[\1, None]"),
     (r"\bAsyncIterator\b", "Iterator"),
     (r"\bAsyncIterable\b", "Iterable"),
     (r"\b(?:anyio|asyncio)\.sleep\b", "time.sleep"),

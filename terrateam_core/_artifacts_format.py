@@ -14,13 +14,16 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 from terrateam_core.errors import ArtifactError, ChecksumMismatchError
+
+if TYPE_CHECKING:
+    from terrateam_core.models import ArtifactInfo
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -32,13 +35,17 @@ __all__ = [
     "ArtifactSource",
     "Layout",
     "Manifest",
+    "Progress",
     "Sink",
+    "check_args",
     "decode_chunk",
     "encode_chunk",
     "generation_key",
+    "info",
     "is_chunk",
     "is_manifest",
     "iter_source_chunks",
+    "manifest_info",
     "open_source",
 ]
 
@@ -51,6 +58,7 @@ MAX_CHUNKS = 32_768  # idx is a PostgreSQL smallint: 0..32767
 Layout = Literal["generation", "ttm"]
 ArtifactSource = bytes | bytearray | memoryview | str | os.PathLike[str] | BinaryIO
 ArtifactDest = str | os.PathLike[str] | BinaryIO
+Progress = Callable[[int, "int | None"], None]
 
 
 def generation_key(key: str, generation: str) -> str:
@@ -143,6 +151,39 @@ class Manifest:
         if manifest.chunks > MAX_CHUNKS or "/" in manifest.generation:
             raise ArtifactError(f"{key!r}: malformed artifact manifest")
         return manifest
+
+
+def info(key: str, layout: Layout, **fields: Any) -> ArtifactInfo:
+    """Build the ``ArtifactInfo`` model (imported lazily: models cost start-up time)."""
+    from terrateam_core.models import ArtifactInfo
+
+    return ArtifactInfo(key=key, layout=layout, **fields)
+
+
+def manifest_info(key: str, m: Manifest) -> ArtifactInfo:
+    """Describe a generation-layout artifact from its manifest."""
+    return info(
+        key,
+        "generation",
+        size=m.size,
+        sha256=m.sha256,
+        chunk_size=m.chunk_size,
+        chunks=m.chunks,
+        content_type=m.content_type,
+        generation=m.generation,
+    )
+
+
+def check_args(chunk_size: int | None, layout: str, concurrency: int) -> int:
+    """Validate transfer arguments; return the chunk size to use."""
+    if layout not in ("generation", "ttm"):
+        raise ValueError(f"layout must be 'generation' or 'ttm', not {layout!r}")
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    size = chunk_size or (TTM_CHUNK_SIZE if layout == "ttm" else DEFAULT_CHUNK_SIZE)
+    if size < 1:
+        raise ValueError("chunk_size must be positive")
+    return size
 
 
 def _int(value: Any) -> int:
