@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
-from types import TracebackType
 from typing import Any, ParamSpec, TypeAlias, TypeVar
 
 __all__ = ["AsyncChunkPool", "Handle"]
@@ -33,12 +32,7 @@ class AsyncChunkPool:
     async def __aenter__(self) -> AsyncChunkPool:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         if self._cancel_on_exit:
             for task in self._running:
                 task.cancel()

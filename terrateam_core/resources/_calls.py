@@ -171,6 +171,26 @@ def _q_params(q: str | None, tz: str | None) -> list[tuple[str, str]]:
     return params
 
 
+def _searched_page(
+    segment: str,
+    model: Any,
+    key: str,
+    vcs: str,
+    installation_id: int,
+    tokens: list[str] | None,
+    limit: int | None,
+    q: str | None,
+    tz: str | None,
+) -> Call[Any]:
+    # The listings searched with ``q``/``tz`` (work manifests, dirspaces) page alike.
+    return Call(
+        "GET",
+        f"{_inst_path(vcs, installation_id)}/{segment}",
+        _page_parser(model, key),
+        params=_page_params(tokens, limit, _q_params(q, tz)),
+    )
+
+
 def work_manifests_page(
     vcs: str,
     installation_id: int,
@@ -180,11 +200,8 @@ def work_manifests_page(
     tz: str | None,
 ) -> Call[Page[WorkManifest]]:
     """One page of ``GET …/work-manifests`` (``q`` filters, ``sort:asc`` inside ``q``)."""
-    return Call(
-        "GET",
-        f"{_inst_path(vcs, installation_id)}/work-manifests",
-        _page_parser(WorkManifest, "work_manifests"),
-        params=_page_params(tokens, limit, _q_params(q, tz)),
+    return _searched_page(
+        "work-manifests", WorkManifest, "work_manifests", vcs, installation_id, tokens, limit, q, tz
     )
 
 
@@ -219,11 +236,8 @@ def dirspaces_page(
     tz: str | None,
 ) -> Call[Page[Dirspace]]:
     """One page of ``GET …/dirspaces``."""
-    return Call(
-        "GET",
-        f"{_inst_path(vcs, installation_id)}/dirspaces",
-        _page_parser(Dirspace, "dirspaces"),
-        params=_page_params(tokens, limit, _q_params(q, tz)),
+    return _searched_page(
+        "dirspaces", Dirspace, "dirspaces", vcs, installation_id, tokens, limit, q, tz
     )
 
 
