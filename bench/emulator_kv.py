@@ -1,11 +1,14 @@
-"""Benchmark: emulator KV get/set throughput and latency vs GET /health (prints figures).
+"""Benchmark: emulator KV get/set throughput and latency, SQLite vs PostgreSQL (prints figures).
 
-Runs ``terrateam-emulator serve`` (SQLite file database, demo seed) in a subprocess and loads
-it with 1, 16 and 64 concurrent keep-alive clients. Every
-figure is also given as a ratio to ``GET /health`` measured in the same run on the same
-server. Load comes from one asyncio process with minimal raw HTTP/1.1 clients (so the
-figures measure the server). Not a test: nothing passes or fails.
-Usage: ``python bench/emulator_kv.py [--seconds 3] [--db sqlite://]``.
+Runs ``terrateam-emulator serve`` (demo seed) in a subprocess per backend and loads it with
+concurrent keep-alive clients (default 16 and 64). Backends (``--backends``): ``sqlite`` (a
+SQLite file), ``pg1`` / ``pg4`` (PostgreSQL with 1 / 4 uvicorn workers, on a private cluster
+this script starts with ``scripts/pg.sh`` and stops at the end). Every figure is given as a
+ratio to ``GET /health`` on the same server, and to the SQLite figure of the same cell
+(throughput ÷ SQLite, p99 ÷ SQLite), all in one run. Load comes from one asyncio process with
+minimal raw HTTP/1.1 clients (so the figures measure the server). Not a test.
+Usage: ``python bench/emulator_kv.py [--seconds 3] [--clients 16,64]
+[--backends sqlite,pg1,pg4] [--db URL]`` (``--db`` measures that one database only).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -26,9 +30,16 @@ import httpx
 KV = "/api/v1/github/kv/12345"
 
 
-def start_server(tmp: Path, db: str | None) -> tuple[subprocess.Popen[bytes], str, str]:
+REPO = Path(__file__).resolve().parents[1]
+
+
+def start_server(
+    tmp: Path, db: str | None, workers: int = 1
+) -> tuple[subprocess.Popen[bytes], str, str]:
     """Start the emulator in a subprocess; return (process, base URL, demo API key)."""
     port_file, key_file = tmp / "port", tmp / "key"
+    port_file.unlink(missing_ok=True)
+    key_file.unlink(missing_ok=True)
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -45,6 +56,8 @@ def start_server(tmp: Path, db: str | None) -> tuple[subprocess.Popen[bytes], st
             str(port_file),
             "--api-key-file",
             str(key_file),
+            "--workers",
+            str(workers),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -145,44 +158,98 @@ async def op_set(c: RawClient, i: int) -> None:
     assert await c.request("PUT", f"{KV}/key/bench-set/{i % 1000}", body) == 200
 
 
+def free_port() -> int:
+    """A free loopback TCP port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def new_pg_database(base: str, name: str) -> str:
+    """Create database ``name`` on the cluster of ``base``; return its URL."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return sa.make_url(base).set(database=name).render_as_string(hide_password=False)
+
+
+Cell = tuple[float, ...]
+
+
+def measure(
+    tmp: Path, db: str | None, workers: int, clients: list[int], seconds: float
+) -> dict[tuple[int, str], Cell]:
+    """Start one server and measure health/get/set at each client count."""
+    proc, url, key = start_server(tmp, db, workers)
+    out: dict[tuple[int, str], Cell] = {}
+    try:
+        token = httpx.post(
+            url + "/api/v1/access-token/refresh", headers={"authorization": f"Bearer {key}"}
+        ).json()["token"]
+        with httpx.Client(base_url=url, headers={"authorization": f"Bearer {token}"}) as c:
+            for i in range(100):
+                c.put(f"{KV}/key/bench/{i}", json={"data": {"i": i, "v": "y" * 64}})
+        for n in clients:
+            for name, op in (("health", op_health), ("get", op_get), ("set", op_set)):
+                out[(n, name)] = run_load(url, token, n, seconds, op)
+    finally:
+        proc.terminate()
+        proc.wait(20)
+    return out
+
+
 def main() -> None:
-    """Start the server, warm it, measure, print a table."""
+    """Start the servers (and a PostgreSQL cluster), measure, print one table."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
-    parser.add_argument("--clients", default="1,16,64")
-    parser.add_argument("--db", default=None, help="database URL (default: a SQLite file)")
+    parser.add_argument("--clients", default="16,64")
+    parser.add_argument("--backends", default="sqlite,pg1,pg4")
+    parser.add_argument("--db", default=None, help="measure this database URL only")
     args = parser.parse_args()
+    clients = [int(x) for x in args.clients.split(",")]
+    backends = ["custom"] if args.db else args.backends.split(",")
+    results: dict[str, dict[tuple[int, str], Cell]] = {}
     with tempfile.TemporaryDirectory() as d:
-        proc, url, key = start_server(Path(d), args.db)
+        tmp = Path(d)
+        os.chmod(tmp, 0o755)  # scripts/pg.sh runs the cluster as 'postgres' when root
+        pg_dir, pg_base = tmp / "pg", None
         try:
-            token = httpx.post(
-                url + "/api/v1/access-token/refresh", headers={"authorization": f"Bearer {key}"}
-            ).json()["token"]
-            with httpx.Client(base_url=url, headers={"authorization": f"Bearer {token}"}) as c:
-                for i in range(100):
-                    c.put(f"{KV}/key/bench/{i}", json={"data": {"i": i, "v": "y" * 64}})
-            print(
-                f"emulator KV benchmark (SQLite file, {os.cpu_count()} CPUs, "
-                f"{args.seconds:.0f} s per cell)"
-            )
-            print(
-                f"{'clients':>7} {'op':>6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'÷health':>8}"
-            )
-            for clients in [int(x) for x in args.clients.split(",")]:
-                base = run_load(url, token, clients, args.seconds, op_health)
-                for name, op in (("health", op_health), ("get", op_get), ("set", op_set)):
-                    res = (
-                        base
-                        if name == "health"
-                        else run_load(url, token, clients, args.seconds, op)
-                    )
-                    print(
-                        f"{clients:>7} {name:>6} {res[0]:>9.0f} {res[1]:>8.2f} "
-                        f"{res[2]:>8.2f} {res[0] / base[0]:>8.2f}"
-                    )
+            if any(b.startswith("pg") for b in backends):
+                pg_base = subprocess.run(
+                    [str(REPO / "scripts" / "pg.sh"), "start", str(pg_dir), str(free_port())],
+                    capture_output=True, text=True, check=True,
+                ).stdout.strip()  # fmt: skip
+            for backend in backends:
+                if backend == "custom":
+                    db, workers = args.db, 1
+                elif backend == "sqlite":
+                    db, workers = f"sqlite:///{tmp / 'bench.db'}", 1
+                else:
+                    assert pg_base is not None
+                    db, workers = new_pg_database(pg_base, f"bench_{backend}"), int(backend[2:])
+                results[backend] = measure(tmp, db, workers, clients, args.seconds)
         finally:
-            proc.terminate()
-            proc.wait(10)
+            if pg_base is not None:
+                subprocess.run([str(REPO / "scripts" / "pg.sh"), "stop", str(pg_dir)], check=False)
+    print(f"emulator KV benchmark ({os.cpu_count()} CPUs, {args.seconds:.0f} s per cell)")
+    print(
+        f"{'backend':>8} {'clients':>7} {'op':>6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'÷health':>8} {'÷sqlite':>8} {'p99÷sql':>8}"
+    )
+    ref = results.get("sqlite")
+    for backend, cells in results.items():
+        for (n, name), (rps, p50, p99) in cells.items():
+            health = cells[(n, "health")][0]
+            vs = ref[(n, name)] if ref else None
+            ratio = f"{rps / vs[0]:>8.2f} {p99 / vs[2]:>8.2f}" if vs else f"{'-':>8} {'-':>8}"
+            print(
+                f"{backend:>8} {n:>7} {name:>6} {rps:>9.0f} {p50:>8.2f} {p99:>8.2f} "
+                f"{rps / health:>8.2f} {ratio}"
+            )
 
 
 if __name__ == "__main__":
