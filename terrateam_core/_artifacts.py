@@ -15,9 +15,11 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from terrateam_core._artifacts_format import (
+    MAX_CHUNKS,
     ArtifactDest,
     ArtifactSource,
     Layout,
@@ -37,7 +39,7 @@ from terrateam_core.errors import ArtifactError, TerrateamError
 
 if TYPE_CHECKING:
     from terrateam_core._client import TerrateamClient
-    from terrateam_core.models import ArtifactInfo
+    from terrateam_core.models import ArtifactInfo, KVRecord
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -51,6 +53,11 @@ __all__ = [
 logger = logging.getLogger("terrateam_core.artifacts")
 
 DEFAULT_CONCURRENCY = 8
+
+# A generation nobody has written to for this long belongs to an upload that died (a crash,
+# SIGKILL, a lost machine): the next publish of the key deletes it. A younger one may still
+# be uploading, and deleting its chunks would let it publish a broken artifact.
+ORPHAN_GRACE = timedelta(minutes=10)
 
 
 def put_artifact(
@@ -151,12 +158,69 @@ def _put_generation(
         manifest = Manifest(size, digest, chunk_size, chunks, content_type, generation)
         # The publish: the only write readers can see. A lost race is a KVConflictError.
         version = current.version if current is not None else None
-        client.kv.cas(key, manifest.to_json(), version=version, idx=0, **caps, **scope)
+        published = client.kv.cas(key, manifest.to_json(), version=version, idx=0, **caps, **scope)
     except BaseException:
         _quietly(lambda: client.kv.delete(chunk_key, **scope), "drop unpublished generation")
         raise
     _cleanup_previous(client, key, current, scope)
+    _quietly(
+        lambda: _drop_orphans(client, key, chunk_key, published.created_at, scope),
+        "drop orphaned generations",
+    )
     return manifest_info(key, manifest)
+
+
+def _drop_orphans(
+    client: TerrateamClient,
+    key: str,
+    keep: str,
+    now: datetime | None,
+    scope: dict[str, Any],
+) -> None:
+    """Delete the generations of ``key`` that dead uploads left behind (idle > ORPHAN_GRACE).
+
+    ``now`` is the server's time of the publish, so the two clocks never get compared. Each
+    generation costs a few single-record requests: the server's ``select`` cannot be relied on
+    to leave the chunk data out.
+    """
+    if now is None:
+        return
+    prefix = generation_key(key, "")
+    record = _first_record(client, prefix, None, scope)
+    while record is not None and record.key.startswith(prefix):
+        if record.key != keep:
+            newest = _newest_write(client, record, scope)
+            if newest is not None and newest < now - ORPHAN_GRACE:
+                client.kv.delete(record.key, **scope)
+        # The next generation key: past every idx of this one.
+        record = _first_record(client, record.key, MAX_CHUNKS - 1, scope)
+
+
+def _first_record(
+    client: TerrateamClient, start: str, after_idx: int | None, scope: dict[str, Any]
+) -> KVRecord | None:
+    if after_idx is None:
+        pages = client.kv.iter(start, prefix=True, committed=False, page_size=1, limit=1, **scope)
+    else:
+        pages = client.kv.iter(
+            start, idx=after_idx, inclusive=False, committed=False, page_size=1, limit=1, **scope
+        )
+    for record in pages:
+        return record
+    return None
+
+
+def _newest_write(
+    client: TerrateamClient, first: KVRecord, scope: dict[str, Any]
+) -> datetime | None:
+    count = client.kv.count(first.key, committed=False, **scope)
+    last = first
+    if count.max_idx:
+        last = (
+            client.kv.get_or_none(first.key, idx=count.max_idx, committed=False, **scope) or first
+        )
+    stamps = [r.created_at for r in (first, last) if r.created_at is not None]
+    return max(stamps) if stamps else None
 
 
 def _cleanup_previous(

@@ -455,3 +455,31 @@ def test_get_artifact__restarts_when_replaced_mid_read(
             return out.getvalue()
 
     assert asyncio.run(main()) == new
+
+
+def _dead_upload(client: TerrateamClient, key: str, name: str) -> str:
+    """Leave two uncommitted chunks under a generation key, as an upload killed midway does."""
+    chunk_key = generation_key(key, name)
+    for idx, record in enumerate(ttm_records(os.urandom(2 * 1024), chunk=1024)):
+        client.kv.set(chunk_key, record, idx=idx, committed=False)
+    return chunk_key
+
+
+def test_put_artifact__next_publish_drops_idle_orphaned_generation(
+    client: TerrateamClient, emulator: Any
+) -> None:
+    """A dead upload's generation survives while young and goes with the next publish once idle."""
+    client.kv.put_artifact("app/orphans", b"v1")
+    orphan = _dead_upload(client, "app/orphans", "dead")
+
+    client.kv.put_artifact("app/orphans", b"v2")  # young: maybe a writer still uploading
+    assert {r.key for r in gen_rows(client, "app/orphans")} >= {orphan}
+
+    emulator.admin.advance_clock(11 * 60)
+    client.kv.put_artifact("app/orphans", b"v3")
+    keys = {r.key for r in gen_rows(client, "app/orphans")}
+    assert orphan not in keys
+    assert len(keys) == 1  # only v3's generation is left
+    out = io.BytesIO()
+    client.kv.get_artifact("app/orphans", out)
+    assert out.getvalue() == b"v3"
