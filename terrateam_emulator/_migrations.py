@@ -38,6 +38,7 @@ emulator_meta = sa.Table(
     sa.Column("clock_offset", sa.Float, nullable=False),
     sa.Column("faults_gen", sa.Integer, nullable=False),
     sa.Column("reset_gen", sa.Integer, nullable=False),
+    sa.Column("stats_gen", sa.Integer, nullable=False, server_default="0"),  # step 4
 )
 
 emulator_faults = sa.Table(
@@ -74,11 +75,31 @@ def _baseline(conn: sa.Connection) -> None:
 
 
 def _shared_state(conn: sa.Connection) -> None:
-    for table in (emulator_meta, emulator_faults, emulator_stats):
+    # The step-2 shape of emulator_meta (step 4 adds stats_gen): created from raw DDL so an
+    # upgrade from level 1 really goes through step 4's ALTER TABLE.
+    conn.execute(
+        sa.text(
+            "CREATE TABLE IF NOT EXISTS emulator_meta (id INTEGER PRIMARY KEY, "
+            "clock_offset FLOAT NOT NULL, faults_gen INTEGER NOT NULL, reset_gen INTEGER NOT NULL)"
+        )
+    )
+    for table in (emulator_faults, emulator_stats):
         table.create(conn, checkfirst=True)
-    if conn.execute(sa.select(emulator_meta.c.id)).first() is None:
+    if conn.execute(sa.text("SELECT id FROM emulator_meta")).first() is None:
         conn.execute(
-            emulator_meta.insert().values(id=1, clock_offset=0.0, faults_gen=0, reset_gen=0)
+            sa.text(
+                "INSERT INTO emulator_meta (id, clock_offset, faults_gen, reset_gen) "
+                "VALUES (1, 0, 0, 0)"
+            )
+        )
+
+
+def _stats_generation(conn: sa.Connection) -> None:
+    # Buffered per-worker counters are dropped when a reset happened after they were counted.
+    columns = {c["name"] for c in sa.inspect(conn).get_columns("emulator_meta")}
+    if "stats_gen" not in columns:
+        conn.execute(
+            sa.text("ALTER TABLE emulator_meta ADD COLUMN stats_gen INTEGER NOT NULL DEFAULT 0")
         )
 
 
@@ -93,6 +114,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "baseline tables", _baseline),
     Migration(2, "shared state for several worker processes", _shared_state),
     Migration(3, "index kv (namespace, committed)", _kv_committed_index),
+    Migration(4, "emulator_meta.stats_gen (buffered stats)", _stats_generation),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -6,15 +6,18 @@ request starts with one `SharedSync.sync` read of ``emulator_meta``: it picks up
 clock offset and reloads the fault list (or forgets per-process caches) when another process
 changed them. Fault uses are consumed by a guarded ``UPDATE … WHERE remaining > 0``, so a
 ``count=1`` fault fires exactly once across all workers. Counters are per-worker rows
-incremented by an upsert, summed when read.
+flushed in batches by a background thread, summed when read.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
+import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -30,7 +33,10 @@ __all__ = ["SharedClock", "SharedFaults", "SharedStats", "SharedSync"]
 
 _REFRESH_LABEL = "*refreshes"  # request labels always start with a method
 _META = sa.select(
-    emulator_meta.c.clock_offset, emulator_meta.c.faults_gen, emulator_meta.c.reset_gen
+    emulator_meta.c.clock_offset,
+    emulator_meta.c.faults_gen,
+    emulator_meta.c.reset_gen,
+    emulator_meta.c.stats_gen,
 )
 
 
@@ -139,30 +145,78 @@ class SharedFaults(FaultTable):
 
 
 class SharedStats:
-    """Request counters as per-worker rows of ``emulator_stats`` (same API as `Stats`)."""
+    """Request counters as per-worker rows of ``emulator_stats`` (same API as `Stats`).
+
+    Counting is in memory; a background thread flushes every `FLUSH_INTERVAL` seconds with
+    one upsert batch, guarded by the reset generation the counts were made under (a reset
+    bumps ``stats_gen``, so counts from before it are dropped, never resurrected). Reading
+    waits for one flush round of every worker.
+    """
+
+    FLUSH_INTERVAL = 0.1
 
     def __init__(self, db: Database) -> None:
         self._db = db
         self._worker = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         upsert = pg_insert(emulator_stats).values(
-            worker=sa.bindparam("w"), label=sa.bindparam("l"), n=1
+            worker=sa.bindparam("w"), label=sa.bindparam("l"), n=sa.bindparam("k")
         )
         self._upsert = upsert.on_conflict_do_update(
-            index_elements=["worker", "label"], set_={"n": emulator_stats.c.n + 1}
+            index_elements=["worker", "label"],
+            set_={"n": emulator_stats.c.n + upsert.excluded.n},
         )
+        self._pending: Counter[tuple[int, str]] = Counter()
+        self._lock = threading.Lock()
+        self.gen = 0  # the stats generation last read from the database (`SharedSync`)
+        self._flusher: threading.Thread | None = None
 
     def count(self, label: str) -> None:
         """Count one request under ``"<METHOD> <route template>"``."""
-        with self._db.write() as conn:
-            # PostgreSQL text cannot hold NUL (a raw path may carry one).
-            conn.execute(self._upsert, {"w": self._worker, "l": label.replace("\x00", "\\x00")})
+        # PostgreSQL text cannot hold NUL (a raw path may carry one).
+        label = label.replace("\x00", "\\x00")
+        with self._lock:
+            self._pending[(self.gen, label)] += 1
+            if self._flusher is None:
+                self._flusher = threading.Thread(
+                    target=self._run, name="emulator-stats", daemon=True
+                )
+                self._flusher.start()
 
     def count_refresh(self) -> None:
         """Count one call of the refresh endpoint."""
         self.count(_REFRESH_LABEL)
 
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.FLUSH_INTERVAL)
+            with contextlib.suppress(Exception):  # a closed engine at shutdown
+                self.flush()
+
+    def flush(self) -> None:
+        """Write this worker's pending counts (those of the current generation)."""
+        with self._lock:
+            pending, self._pending = self._pending, Counter()
+        if not pending:
+            return
+        with self._db.write() as conn:
+            # FOR SHARE: a concurrent reset waits until these rows are in, then deletes them.
+            gen = conn.execute(
+                sa.select(emulator_meta.c.stats_gen)
+                .where(emulator_meta.c.id == 1)
+                .with_for_update(read=True)
+            ).scalar_one()
+            rows = [
+                {"w": self._worker, "l": label, "k": n}
+                for (g, label), n in pending.items()
+                if g == gen
+            ]
+            if rows:
+                conn.execute(self._upsert, rows)
+
     def snapshot(self) -> dict[str, Any]:
-        """Sum every worker's counters."""
+        """Sum every worker's counters (after one flush round)."""
+        self.flush()
+        time.sleep(self.FLUSH_INTERVAL * 2.5)  # the other workers' flushers
         with self._db.read() as conn:
             rows = conn.execute(
                 sa.select(emulator_stats.c.label, sa.func.sum(emulator_stats.c.n)).group_by(
@@ -174,20 +228,35 @@ class SharedStats:
         return {"requests": counts, "refreshes": refreshes, "total": sum(counts.values())}
 
     def reset(self) -> None:
-        """Zero every worker's counters."""
+        """Zero every worker's counters; counts made before this are never flushed."""
         with self._db.write() as conn:
+            gen = conn.execute(
+                emulator_meta.update()
+                .where(emulator_meta.c.id == 1)
+                .values(stats_gen=emulator_meta.c.stats_gen + 1)
+                .returning(emulator_meta.c.stats_gen)
+            ).scalar_one()
             conn.execute(emulator_stats.delete())
+        with self._lock:
+            self._pending.clear()
+            self.gen = max(self.gen, int(gen))
 
 
 class SharedSync:
     """Per-request catch-up with the database: clock offset, faults, resets elsewhere."""
 
     def __init__(
-        self, db: Database, clock: SharedClock, faults: SharedFaults, on_reset: Callable[[], None]
+        self,
+        db: Database,
+        clock: SharedClock,
+        faults: SharedFaults,
+        stats: SharedStats,
+        on_reset: Callable[[], None],
     ) -> None:
         self._db = db
         self._clock = clock
         self._faults = faults
+        self._stats = stats
         self._on_reset = on_reset
         self._reset_gen: int | None = None
         self._lock = threading.Lock()
@@ -195,8 +264,9 @@ class SharedSync:
     def sync(self) -> None:
         """Read ``emulator_meta`` once and apply what changed."""
         with self._db.read() as conn:
-            offset, faults_gen, reset_gen = conn.execute(_META).one()
+            offset, faults_gen, reset_gen, stats_gen = conn.execute(_META).one()
         self._clock.observe(float(offset))
+        self._stats.gen = max(self._stats.gen, int(stats_gen))
         self._faults.reload(int(faults_gen))
         with self._lock:
             changed = self._reset_gen is not None and reset_gen != self._reset_gen

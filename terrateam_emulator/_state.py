@@ -90,7 +90,9 @@ class EmulatorState:
             self.clock = SharedClock(self.db)
             self.faults = SharedFaults(self.db)
             self.stats = SharedStats(self.db)
-            self._sync = SharedSync(self.db, self.clock, self.faults, self._forget_caches)
+            self._sync = SharedSync(
+                self.db, self.clock, self.faults, self.stats, self._forget_caches
+            )
             self._sync.sync()
         self.keys = self._load_keys(settings.signing_key)
         self.blobs: dict[str, bytes] = {}
