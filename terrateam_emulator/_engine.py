@@ -111,6 +111,8 @@ class Database:
         statement is compiled once and run on a raw connection in autocommit, so each call
         sees the latest committed data.
         """
+        if self.url.get_backend_name() == "postgresql" and self.url.get_driver_name() == "psycopg":
+            return self._pg_first(stmt, params)
         if not self.is_sqlite:
             with self.read() as conn:
                 row = conn.execute(stmt, params).first()
@@ -127,6 +129,28 @@ class Database:
             with self._write_lock:
                 return self._fetch_first(sql, args)
         return self._fetch_first(sql, args)
+
+    def _pg_first(self, stmt: sa.Select[Any], params: dict[str, Any]) -> Any:
+        # PostgreSQL hot path: one autocommit round trip on this thread's own psycopg
+        # connection (the pool path costs BEGIN … ROLLBACK around every read).
+        import psycopg
+        from psycopg.rows import dict_row
+
+        key = id(stmt)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = (str(stmt.compile(dialect=self.engine.dialect)), ())
+            self._compiled[key] = compiled
+        conn = getattr(self._local, "pg", None)
+        if conn is None or conn.closed:
+            dsn = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            conn = psycopg.connect(dsn, autocommit=True, row_factory=dict_row)
+            self._local.pg = conn
+        try:
+            return conn.execute(compiled[0], params, prepare=True).fetchone()
+        except psycopg.OperationalError:
+            self._local.pg = None  # a dropped connection: reconnect on the next call
+            raise
 
     def _fetch_first(self, sql: str, args: tuple[Any, ...]) -> Any:
         cur = self._raw_sqlite().cursor()
@@ -188,5 +212,8 @@ class Database:
         conn = getattr(self._local, "conn", None)
         if conn is not None and not self.is_memory:
             conn.close()
+        pg = getattr(self._local, "pg", None)
+        if pg is not None:
+            pg.close()
         self._local = threading.local()
         self.engine.dispose()

@@ -263,8 +263,13 @@ class SharedSync:
 
     def sync(self) -> None:
         """Read ``emulator_meta`` once and apply what changed."""
-        with self._db.read() as conn:
-            offset, faults_gen, reset_gen, stats_gen = conn.execute(_META).one()
+        row = self._db.first(_META, {})
+        offset, faults_gen, reset_gen, stats_gen = (
+            row["clock_offset"],
+            row["faults_gen"],
+            row["reset_gen"],
+            row["stats_gen"],
+        )
         self._clock.observe(float(offset))
         self._stats.gen = max(self._stats.gen, int(stats_gen))
         self._faults.reload(int(faults_gen))
