@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest ansible-test bench venv clean
+.PHONY: demo test lint typecheck pytest test-postgres ansible-test bench venv clean
 
 venv: $(STAMP)
 
@@ -21,17 +21,23 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check terrateam_core terrateam_emulator pulumi_terrateam
 	$(VENV)/bin/mypy terrateam_core
+	$(PY) scripts/unasync.py --check
 
 typecheck: venv
 	$(VENV)/bin/mypy terrateam_core
 
+# Everything but the long runs marked `slow` (full-size load tests, the demo: `make demo`).
 pytest: venv
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 2 --dist loadgroup -m "not slow"
+
+# The emulator contract suite and the reliability tests again, on a private PostgreSQL cluster.
+test-postgres: venv
+	bash scripts/test-postgres.sh -n 2
 
 ansible-test: venv
 	bash scripts/ansible-test.sh
 
-test: lint pytest ansible-test
+test: lint pytest test-postgres ansible-test
 
 demo: venv
 	bash scripts/demo.sh

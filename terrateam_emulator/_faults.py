@@ -28,12 +28,18 @@ _VERSION_HEADER = (b"x-terrateam-emulator-version", __version__.encode())
 _KEEP_ALIVE = (b"connection", b"keep-alive")
 
 
+# "drop" closes the connection before the request is handled; "drop_response" handles it
+# (the write happens) and then closes the connection instead of answering: the case a client
+# cannot tell from "drop", and the one that makes blind retries of a POST duplicate work.
+_KINDS = ("status", "latency", "drop", "drop_response")
+
+
 @dataclass
 class Fault:
     """One injected fault; ``count=None`` means every matching request."""
 
     id: int
-    kind: str  # "status" | "latency" | "drop"
+    kind: str  # "status" | "latency" | "drop" | "drop_response"
     status: int = 503
     retry_after: float | None = None
     delay: float = 0.0
@@ -63,8 +69,8 @@ class FaultTable:
     def add(self, **kw: Any) -> Fault:
         """Register a fault (see `Fault`); ``path`` is a regular expression on the URL path."""
         kind = kw.get("kind")
-        if kind not in ("status", "latency", "drop"):
-            raise ValueError("kind must be status, latency or drop")
+        if kind not in _KINDS:
+            raise ValueError("kind must be status, latency, drop or drop_response")
         path = kw.get("path")
         with self._lock:
             fault = Fault(
@@ -143,6 +149,9 @@ class FaultMiddleware:
                     if not _abort(receive):
                         raise ConnectionResetError("emulator: injected dropped connection")
                     return
+                if fault.kind == "drop_response":
+                    await _handle_then_drop(self.app, scope, receive)
+                    return
                 if fault.kind == "latency":
                     await asyncio.sleep(fault.delay)
                 else:
@@ -163,6 +172,19 @@ class FaultMiddleware:
             if not dev:
                 label = _route_label(scope) or path
                 emulator.stats.count(f"{method} {label}")
+
+
+async def _handle_then_drop(app: Any, scope: Any, receive: Any) -> None:
+    """Run the request to completion, discard its answer and close the connection."""
+
+    async def swallow(message: Any) -> None:
+        return None
+
+    try:
+        await app(scope, receive, swallow)
+    finally:
+        if not _abort(receive):
+            raise ConnectionResetError("emulator: injected dropped response")
 
 
 def _route_label(scope: Any) -> str | None:

@@ -39,6 +39,7 @@ __all__ = [
     "dirspaces_page",
     "find_new_key",
     "installations",
+    "new_keys",
     "poll_delays",
     "pull_requests_page",
     "repos_page",
@@ -281,10 +282,15 @@ def poll_delays(
             delay = min(maximum, delay * mult)
 
 
+def new_keys(before: list[ApiKey], after: list[ApiKey], name: str) -> list[ApiKey]:
+    """The keys with this name that appeared between two listings."""
+    old = {k.id for k in before}
+    return [k for k in after if k.id not in old and k.name == name]
+
+
 def find_new_key(before: list[ApiKey], after: list[ApiKey], name: str) -> ApiKey | None:
     """The key that appeared between two listings with this name, if exactly one did."""
-    old = {k.id for k in before}
-    fresh = [k for k in after if k.id not in old and k.name == name]
+    fresh = new_keys(before, after, name)
     return fresh[0] if len(fresh) == 1 else None
 
 

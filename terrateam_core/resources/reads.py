@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from terrateam_core._base import check_uuid
 from terrateam_core._pagination import Page, SyncPaginator
-from terrateam_core.errors import TaskTimeoutError
+from terrateam_core._retry import backoff_delay
+from terrateam_core.errors import APIConnectionError, ServerError, TaskTimeoutError
 from terrateam_core.models import (
     TERMINAL_TASK_STATES,
     TERMINAL_WORK_MANIFEST_STATES,
@@ -34,6 +35,7 @@ from terrateam_core.resources._calls import (
     check_final_task,
     created_key,
     find_new_key,
+    new_keys,
     poll_delays,
     wm_not_found,
 )
@@ -73,7 +75,22 @@ class AccessTokens(_Sync):
         """
         v = self._client._scope_vcs(vcs)
         before = self._client._execute(_calls.access_token_list(v))
-        refresh = self._client._execute(_calls.access_token_create(v, name, capabilities))
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                refresh = self._client._execute(_calls.access_token_create(v, name, capabilities))
+                break
+            except (APIConnectionError, ServerError):
+                # The create may have happened with its answer lost, and the key can never be
+                # read back: delete any key it made, so a retry cannot leave a second one.
+                # (A key of the same name created concurrently elsewhere would go too.)
+                after = self._client._execute(_calls.access_token_list(v))
+                for orphan in new_keys(before, after, name):
+                    self._client._execute(_calls.access_token_delete(v, orphan.id))
+                if attempt > self._client._policy.max_retries:
+                    raise
+                self._client._sleep(backoff_delay(attempt, self._client._policy))
         after = self._client._execute(_calls.access_token_list(v))
         return created_key(refresh, name, find_new_key(before, after, name))
 

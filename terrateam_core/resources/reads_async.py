@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from terrateam_core._base import check_uuid
 from terrateam_core._pagination import AsyncPaginator, Page
-from terrateam_core.errors import TaskTimeoutError
+from terrateam_core._retry import backoff_delay
+from terrateam_core.errors import APIConnectionError, ServerError, TaskTimeoutError
 from terrateam_core.models import (
     TERMINAL_TASK_STATES,
     TERMINAL_WORK_MANIFEST_STATES,
@@ -32,6 +33,7 @@ from terrateam_core.resources._calls import (
     check_final_task,
     created_key,
     find_new_key,
+    new_keys,
     poll_delays,
     wm_not_found,
 )
@@ -71,7 +73,24 @@ class AsyncAccessTokens(_Async):
         """
         v = self._client._scope_vcs(vcs)
         before = await self._client._execute(_calls.access_token_list(v))
-        refresh = await self._client._execute(_calls.access_token_create(v, name, capabilities))
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                refresh = await self._client._execute(
+                    _calls.access_token_create(v, name, capabilities)
+                )
+                break
+            except (APIConnectionError, ServerError):
+                # The create may have happened with its answer lost, and the key can never be
+                # read back: delete any key it made, so a retry cannot leave a second one.
+                # (A key of the same name created concurrently elsewhere would go too.)
+                after = await self._client._execute(_calls.access_token_list(v))
+                for orphan in new_keys(before, after, name):
+                    await self._client._execute(_calls.access_token_delete(v, orphan.id))
+                if attempt > self._client._policy.max_retries:
+                    raise
+                await self._client._sleep(backoff_delay(attempt, self._client._policy))
         after = await self._client._execute(_calls.access_token_list(v))
         return created_key(refresh, name, find_new_key(before, after, name))
 

@@ -335,3 +335,26 @@ def test_run_token_works_while_running_then_fails_clearly(emulator: Any) -> None
         emulator.admin.set_work_manifest_state(wm["id"], "completed")
         with pytest.raises(RunTokenInactiveError, match="no longer queued or running"):
             run.kv.get("run/out")
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "status", "status": 503},
+        {"kind": "drop"},
+        {"kind": "drop_response"},  # the key is created, its answer lost
+    ],
+    ids=["503", "dropped-request", "dropped-answer"],
+)
+def test_access_tokens_create__retried_without_a_second_key(
+    emulator: Any, client: TerrateamClient, fault: dict[str, Any]
+) -> None:
+    """A create that fails ambiguously is retried, and exactly one working key remains."""
+    emulator.admin.inject_fault(**fault, count=1, method="POST", path="/access-token$")
+    created = client.access_tokens.create("ci-retry", ["kv_store_read"])
+    named = [k for k in client.access_tokens.list() if k.name == "ci-retry"]
+    assert [k.id for k in named] == [created.id]
+    with TerrateamClient(
+        api_key=created.refresh_token.get_secret_value(), base_url=emulator.url
+    ) as fresh:
+        assert fresh.whoami().id

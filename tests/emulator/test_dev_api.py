@@ -142,3 +142,12 @@ def test_create_user_with_installations(emulator, token_for):
 def test_info_reports_demo_key(emulator, http):
     """/_emulator/info gives the demo key for subprocess users."""
     assert http.get("/_emulator/info").json()["demo_api_key"] == emulator.api_key
+
+
+def test_fault_drop_response_applies_the_write_then_closes(emulator, api):
+    """A drop_response fault handles the request (the write lands) but never answers it."""
+    emulator.admin.inject_fault(kind="drop_response", method="PUT", path="/kv/")
+    url = f"/api/v1/github/kv/{emulator.installation_id}/key/faults/lost-answer"
+    with pytest.raises(httpx.RemoteProtocolError):
+        api.put(url, json={"data": 7})
+    assert api.get(url).json()["data"] == 7
