@@ -52,7 +52,8 @@ class TerrateamClient(ClientShell, BaseClient):
         installation_id: default installation of installation-scoped calls.
         profile: profile name in the config file.
         timeout: per-request timeout in seconds (``None``: none).
-        max_retries: retries after the first attempt (3 → 4 attempts, like ``ttm``).
+        max_retries: retries after the first attempt; default ``TERRATEAM_MAX_RETRIES`` or 3
+            (4 attempts, like ``ttm``).
         total_timeout: deadline in seconds for one call, retries included.
         http_client: an ``httpx.Client`` to use (never closed by us).
         transport: an httpx transport for the client we create (tests, proxies).
@@ -72,7 +73,7 @@ class TerrateamClient(ClientShell, BaseClient):
         installation_id: int | str | None = None,
         profile: str | None = None,
         timeout: float | None = 30.0,
-        max_retries: int = 3,
+        max_retries: int | None = None,
         total_timeout: float | None = 120.0,
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,

@@ -13,7 +13,7 @@ from terrateam_core._auth import TerrateamAuth
 from terrateam_core._base import Call, build_url, json_body, quote_segment, user_agent
 from terrateam_core._logging import logger, redact_body
 from terrateam_core._retry import RetryPolicy, retry_delay_for_exception, retry_delay_for_status
-from terrateam_core.config import ClientSettings, load_settings
+from terrateam_core.config import ClientSettings, load_settings, max_retries_from_env
 from terrateam_core.errors import (
     APIConnectionError,
     APIStatusError,
@@ -66,13 +66,15 @@ class BaseClient:
         installation_id: int | str | None,
         profile: str | None,
         timeout: float | None,
-        max_retries: int,
+        max_retries: int | None,
         total_timeout: float | None,
         user_agent_extra: Iterable[str],
         retry_policy: RetryPolicy | None,
         log_kv_data: bool,
         monotonic: Callable[[], float],
     ) -> None:
+        if max_retries is None:
+            max_retries = max_retries_from_env()
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
         self._settings: ClientSettings = load_settings(

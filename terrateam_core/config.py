@@ -6,7 +6,7 @@ each time a client is built.
 Environment: ``TERRATEAM_API_KEY``, ``TERRATEAM_ACCESS_TOKEN``, ``TTM_API_KEY`` (the variable of
 Terrateam's own ``ttm`` CLI and runner, classified by its JWT claims), ``TERRATEAM_BASE_URL``,
 ``TERRATEAM_VCS``, ``TERRATEAM_INSTALLATION_ID``, ``TERRATEAM_PROFILE``,
-``TERRATEAM_CONFIG_FILE``. Profiles are ``[profiles.<name>]`` tables in
+``TERRATEAM_CONFIG_FILE``, ``TERRATEAM_MAX_RETRIES``. Profiles are ``[profiles.<name>]`` tables in
 ``~/.config/terrateam/config.toml`` with ``api_key``, ``access_token``, ``base_url``, ``vcs`` and
 ``installation_id``.
 """
@@ -29,11 +29,13 @@ from terrateam_core.errors import ConfigurationError
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RETRIES",
     "DEFAULT_PROFILE",
     "DEFAULT_VCS",
     "ClientSettings",
     "default_config_path",
     "load_settings",
+    "max_retries_from_env",
     "write_profile",
 ]
 
@@ -122,6 +124,29 @@ def _first(*pairs: tuple[str, object]) -> tuple[str, Any]:
         if value not in (None, ""):
             return source, value
     return "", None
+
+
+DEFAULT_MAX_RETRIES = 3  # 4 attempts in all, as ttm
+
+
+def max_retries_from_env(env: Mapping[str, str] | None = None) -> int:
+    """Return ``TERRATEAM_MAX_RETRIES`` (retries after the first attempt), default 3.
+
+    Lets CI jobs on a flaky network make every tool built on the core more persistent
+    without a flag in each of them.
+    """
+    value = (os.environ if env is None else env).get("TERRATEAM_MAX_RETRIES", "").strip()
+    if not value:
+        return DEFAULT_MAX_RETRIES
+    try:
+        retries = int(value, 10)
+    except ValueError:
+        retries = -1
+    if retries < 0:
+        raise ConfigurationError(
+            f"TERRATEAM_MAX_RETRIES must be a whole number >= 0, got {value!r}"
+        )
+    return retries
 
 
 def load_settings(

@@ -154,3 +154,26 @@ def test_settings_repr_hides_the_key(cfg: Path) -> None:
     s = load_settings(api_key=API_KEY, env={"TERRATEAM_CONFIG_FILE": str(cfg)})
     assert API_KEY not in repr(s)
     assert API_KEY not in str(s)
+
+
+def test_max_retries_from_env__default_value_and_bad_value() -> None:
+    """TERRATEAM_MAX_RETRIES sets the retries; unset means 3; junk names the variable."""
+    from terrateam_core.config import max_retries_from_env
+
+    assert max_retries_from_env({}) == 3
+    assert max_retries_from_env({"TERRATEAM_MAX_RETRIES": "8"}) == 8
+    assert max_retries_from_env({"TERRATEAM_MAX_RETRIES": "0"}) == 0
+    for bad in ("-1", "many"):
+        with pytest.raises(ConfigurationError, match="TERRATEAM_MAX_RETRIES"):
+            max_retries_from_env({"TERRATEAM_MAX_RETRIES": bad})
+
+
+def test_client_takes_max_retries_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client built without max_retries reads TERRATEAM_MAX_RETRIES; an argument wins."""
+    from terrateam_core import TerrateamClient
+
+    monkeypatch.setenv("TERRATEAM_MAX_RETRIES", "7")
+    with TerrateamClient(api_key="k", base_url="http://127.0.0.1:9") as client:
+        assert client._policy.max_retries == 7
+    with TerrateamClient(api_key="k", base_url="http://127.0.0.1:9", max_retries=1) as client:
+        assert client._policy.max_retries == 1
