@@ -234,10 +234,22 @@ def test_console_script_exists() -> None:
     assert TERRATEAM_BIN.exists()
 
 
-def test_show_completion_bash(cli_proc: Run) -> None:
-    """--show-completion prints a bash completion script for the `terrateam` program."""
-    result = cli_proc("--show-completion", "bash")
-    assert result.exit_code == 0, result.stderr
+def test_show_completion_bash(cli_env: dict[str, str]) -> None:
+    """--show-completion prints a bash completion script for the `terrateam` program.
+
+    Typer detects the shell from the parent process, so the command runs under bash (under
+    `make`, the parent would otherwise be `sh`, which has no completion; the trailing `exit`
+    keeps bash from exec-ing the command in its own place).
+    """
+    result = subprocess.run(
+        ["bash", "-c", f"{TERRATEAM_BIN} --show-completion; exit $?"],  # no exec: bash stays
+        capture_output=True,
+        text=True,
+        env={**os.environ, **cli_env},
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
     assert "_TERRATEAM_COMPLETE" in result.stdout
 
 
