@@ -31,8 +31,9 @@ pytest: venv
 	$(PY) -m pytest -n 2 --dist loadgroup -m "not slow"
 
 # The emulator contract suite and the reliability tests again, on a private PostgreSQL cluster.
+# One pytest process: the test emulators of parallel workers would share (and reset) one database.
 test-postgres: venv
-	bash scripts/test-postgres.sh -n 2
+	bash scripts/test-postgres.sh
 
 ansible-test: venv
 	bash scripts/ansible-test.sh
