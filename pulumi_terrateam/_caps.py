@@ -9,46 +9,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["SIMPLE_CAPABILITIES", "canonical_capabilities", "capability_label", "vcs_capability"]
-
-#: Capabilities written as plain strings on the wire.
-SIMPLE_CAPABILITIES = frozenset(
-    {
-        "access_token_create",
-        "access_token_refresh",
-        "kv_store_read",
-        "kv_store_write",
-        "kv_store_system_read",
-        "kv_store_system_write",
-    }
-)
+__all__ = ["canonical_capabilities", "capability_label", "vcs_capability"]
 
 
 def _one(cap: Any) -> str | dict[str, str]:
     """Return one capability in wire form or raise ``ValueError`` naming the problem."""
+    from terrateam_core.models import parse_capability
+
     if hasattr(cap, "model_dump"):  # a terrateam_core Capability model
         cap = cap.model_dump(mode="json")
-    if isinstance(cap, str):
-        if cap in SIMPLE_CAPABILITIES:
-            return cap
-        prefix, sep, arg = cap.partition("=")
-        if sep and prefix == "installation_id" and arg.strip().isdigit():
-            return {"name": "installation_id", "id": str(int(arg))}
-        if sep and prefix == "vcs" and arg in ("github", "gitlab"):
-            return {"name": "vcs", "vcs": arg}
-        raise ValueError(f"unknown capability {cap!r}")
-    if isinstance(cap, dict):
-        name = cap.get("name")
-        if name == "installation_id" and set(cap) == {"name", "id"}:
-            ident = cap["id"]
-            if isinstance(ident, float) and ident.is_integer():
-                ident = int(ident)
-            if str(ident).isdigit():
-                return {"name": "installation_id", "id": str(int(str(ident)))}
-        if name == "vcs" and set(cap) == {"name", "vcs"} and cap["vcs"] in ("github", "gitlab"):
-            return {"name": "vcs", "vcs": str(cap["vcs"])}
-        raise ValueError(f"invalid capability object {json.dumps(cap, sort_keys=True)}")
-    raise ValueError(f"a capability must be a string or an object, got {type(cap).__name__}")
+    if isinstance(cap, dict) and isinstance(cap.get("id"), float) and cap["id"].is_integer():
+        cap = {**cap, "id": int(cap["id"])}  # numbers come back from the engine as floats
+    if not isinstance(cap, str | dict):
+        raise ValueError(f"a capability must be a string or an object, got {type(cap).__name__}")
+    parsed = parse_capability(cap)  # the core's one parser: names, shorthands, objects
+    return parsed if isinstance(parsed, str) else parsed.model_dump(mode="json")
 
 
 def _sort_key(cap: str | dict[str, str]) -> str:

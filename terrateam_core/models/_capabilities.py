@@ -82,11 +82,11 @@ def parse_capability(value: str | dict[str, Any] | Capability) -> Capability:
             name, arg = name.strip(), arg.strip()
             if name == "installation_id":
                 if not arg.isdigit():
-                    raise ValueError(f"installation_id must be an integer, got {arg!r}")
+                    raise ValueError(f"installation_id capability needs an integer id, got {arg!r}")
                 return InstallationIdCapability(id=str(int(arg)))
             if name == "vcs":
                 if arg not in ("github", "gitlab"):
-                    raise ValueError(f"vcs must be github or gitlab, got {arg!r}")
+                    raise ValueError(f"vcs capability must be github or gitlab, got {arg!r}")
                 return VcsCapability(vcs=arg)
             raise ValueError(f"unknown capability {name!r}")
         else:
@@ -97,10 +97,11 @@ def parse_capability(value: str | dict[str, Any] | Capability) -> Capability:
                 )
             return text
     if isinstance(value, dict):
+        # Same rules as the ``name=arg`` shorthands above, so both spellings agree.
         if set(value) == {"name", "id"} and value["name"] == "installation_id":
-            return InstallationIdCapability(id=str(value["id"]))
+            return parse_capability(f"installation_id={value['id']}")
         if set(value) == {"name", "vcs"} and value["name"] == "vcs":
-            return VcsCapability(vcs=str(value["vcs"]))
+            return parse_capability(f"vcs={value['vcs']}")
         raise ValueError(f"unknown capability object: {value!r}")
     raise TypeError(f"cannot parse a capability from {type(value).__name__}")
 
