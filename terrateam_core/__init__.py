@@ -53,6 +53,7 @@ if _TYPE_CHECKING:
         TaskFailedError,
         TaskTimeoutError,
         TerrateamError,
+        TokenCacheError,
         UnexpectedStatusError,
     )
     from terrateam_core.models import (
@@ -66,6 +67,7 @@ if _TYPE_CHECKING:
         WhoAmI,
         parse_capability,
     )
+    from terrateam_core.token_cache import TokenCache
 
 _logging.getLogger("terrateam_core").addHandler(_logging.NullHandler())
 
@@ -107,6 +109,8 @@ _LAZY: dict[str, str] = {
     "TaskError": "terrateam_core.errors",
     "TaskFailedError": "terrateam_core.errors",
     "TaskTimeoutError": "terrateam_core.errors",
+    "TokenCacheError": "terrateam_core.errors",
+    "TokenCache": "terrateam_core.token_cache",
     "TerrateamAuth": "terrateam_core._auth",
     "TerrateamClient": "terrateam_core._client",
     "TerrateamError": "terrateam_core.errors",
@@ -157,6 +161,8 @@ __all__ = [
     "TerrateamAuth",
     "TerrateamClient",
     "TerrateamError",
+    "TokenCache",
+    "TokenCacheError",
     "UnexpectedStatusError",
     "WhoAmI",
     "__version__",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -28,6 +28,9 @@ from terrateam_core.resources.reads_async import (
     AsyncTasks,
     AsyncWorkManifests,
 )
+
+if TYPE_CHECKING:
+    from terrateam_core.token_cache import TokenCache
 
 __all__ = ["AsyncTerrateamClient"]
 
@@ -59,6 +62,9 @@ class AsyncTerrateamClient(AsyncClientShell, BaseClient):
         verify: TLS verification: bool or a CA bundle path.
         retry_policy: backoff settings, injectable sleep and random (tests).
         log_kv_data: include KV data in DEBUG logs (off by default).
+        token_cache: share access tokens with other processes through this
+            :class:`~terrateam_core.token_cache.TokenCache` (API keys only; off by default,
+            the ``terrateam`` CLI turns it on).
     """
 
     def __init__(
@@ -80,6 +86,7 @@ class AsyncTerrateamClient(AsyncClientShell, BaseClient):
         retry_policy: RetryPolicy | None = None,
         log_kv_data: bool = False,
         monotonic: Callable[[], float] = time.monotonic,
+        token_cache: TokenCache | None = None,
     ) -> None:
         super().__init__(
             api_key,
@@ -95,6 +102,7 @@ class AsyncTerrateamClient(AsyncClientShell, BaseClient):
             retry_policy=retry_policy,
             log_kv_data=log_kv_data,
             monotonic=monotonic,
+            token_cache=token_cache,
         )
         self._owns_http = http_client is None
         self._http: httpx.AsyncClient = http_client or httpx.AsyncClient(

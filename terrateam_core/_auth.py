@@ -10,6 +10,9 @@
 * A 401/403 from the refresh endpoint itself is :class:`AuthenticationError`, never retried.
 * A ready bearer token (``access_token=``, or a run token) is used as is; when a run token stops
   working, :class:`RunTokenInactiveError` says why.
+* With a :class:`~terrateam_core.token_cache.TokenCache` (API keys only), the first token is
+  looked up there before the refresh POST and every refreshed token is stored there, so the
+  next process (the next CLI call) skips the exchange.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Generator
+from typing import TYPE_CHECKING
 
 import anyio
 import httpx
@@ -31,6 +35,9 @@ from terrateam_core.errors import (
     RunTokenInactiveError,
     status_error_class,
 )
+
+if TYPE_CHECKING:
+    from terrateam_core.token_cache import TokenCache
 
 __all__ = ["REFRESH_PATH", "TerrateamAuth", "refresh_margin"]
 
@@ -57,6 +64,7 @@ class TerrateamAuth(httpx.Auth):
         access_token: SecretStr | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
+        token_cache: TokenCache | None = None,
     ) -> None:
         if (api_key is None) == (access_token is None):
             raise ValueError("exactly one of api_key and access_token is required")
@@ -72,6 +80,9 @@ class TerrateamAuth(httpx.Auth):
         self._generation = 0
         self._thread_lock = threading.Lock()
         self._async_lock: anyio.Lock | None = None
+        # Between processes: only API-key exchanges (a ready token cannot be refreshed).
+        self._disk = token_cache if api_key is not None else None
+        self._disk_checked = False
         #: Number of successful refreshes (for tests and benchmarks).
         self.refresh_count = 0
 
@@ -87,11 +98,43 @@ class TerrateamAuth(httpx.Auth):
         return self._api_key is not None
 
     def _cached(self) -> tuple[str | None, int]:
+        if self._token is None and not self._disk_checked:
+            self._load_shared()
         token = self._token
         margin = refresh_margin(self._lifetime, self._latency)
         if token is not None and self._monotonic() < self._expires - margin:
             return token, self._generation
         return None, self._generation
+
+    def _load_shared(self) -> None:
+        """Adopt a token another process stored (once: afterwards memory is authoritative,
+        and a token the server refused is never re-read)."""
+        self._disk_checked = True
+        if self._disk is None or self._api_key is None:
+            return
+        entry = self._disk.load(self._base_url, self._api_key)
+        if entry is None:
+            return
+        left = entry.expires_at - self._wall_clock()
+        self._token = entry.token.get_secret_value()
+        self._expires = self._monotonic() + left
+        self._lifetime = entry.lifetime
+        self._generation += 1
+        logger.debug("access token from the token cache (valid %.1f s)", left)
+
+    def _store_shared(self, token: str, sent_wall: float, lifetime: float) -> None:
+        if self._disk is None or self._api_key is None:
+            return
+        try:
+            self._disk.store(
+                self._base_url,
+                self._api_key,
+                token,
+                expires_at=sent_wall + lifetime,
+                lifetime=lifetime,
+            )
+        except OSError as exc:  # a full disk must not fail the call that got the token
+            logger.debug("token cache not written: %s", type(exc).__name__)
 
     def _observe(self, started: float) -> None:
         """Record a request's round trip; spikes count at once and fade slowly."""
@@ -110,6 +153,8 @@ class TerrateamAuth(httpx.Auth):
         """Turn the refresh response into a cached token, or raise the matching error."""
         status = response.status_code
         if status in _AUTH_STATUSES:
+            if self._disk is not None and self._api_key is not None:
+                self._disk.delete(self._base_url, self._api_key)
             raise AuthenticationError(
                 f"{status} on POST {REFRESH_PATH}: API key rejected (invalid or revoked)",
                 status_code=status,
@@ -134,6 +179,8 @@ class TerrateamAuth(httpx.Auth):
         self._lifetime = lifetime
         self._generation += 1
         self.refresh_count += 1
+        self._disk_checked = True
+        self._store_shared(token, sent_wall, lifetime)
         logger.debug("access token refreshed (valid %.1f s)", lifetime)
         return token
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -30,6 +30,9 @@ from terrateam_core.resources.reads import (
     Tasks,
     WorkManifests,
 )
+
+if TYPE_CHECKING:
+    from terrateam_core.token_cache import TokenCache
 
 __all__ = ["TerrateamClient"]
 
@@ -61,6 +64,9 @@ class TerrateamClient(ClientShell, BaseClient):
         verify: TLS verification: bool or a CA bundle path.
         retry_policy: backoff settings, injectable sleep and random (tests).
         log_kv_data: include KV data in DEBUG logs (off by default).
+        token_cache: share access tokens with other processes through this
+            :class:`~terrateam_core.token_cache.TokenCache` (API keys only; off by default,
+            the ``terrateam`` CLI turns it on).
     """
 
     def __init__(
@@ -82,6 +88,7 @@ class TerrateamClient(ClientShell, BaseClient):
         retry_policy: RetryPolicy | None = None,
         log_kv_data: bool = False,
         monotonic: Callable[[], float] = time.monotonic,
+        token_cache: TokenCache | None = None,
     ) -> None:
         super().__init__(
             api_key,
@@ -97,6 +104,7 @@ class TerrateamClient(ClientShell, BaseClient):
             retry_policy=retry_policy,
             log_kv_data=log_kv_data,
             monotonic=monotonic,
+            token_cache=token_cache,
         )
         self._owns_http = http_client is None
         self._http: httpx.Client = http_client or httpx.Client(

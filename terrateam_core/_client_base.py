@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -20,6 +20,9 @@ from terrateam_core.errors import (
     APITimeoutError,
     ConfigurationError,
 )
+
+if TYPE_CHECKING:
+    from terrateam_core.token_cache import TokenCache
 
 __all__ = ["BaseClient", "raw_call"]
 
@@ -72,6 +75,7 @@ class BaseClient:
         retry_policy: RetryPolicy | None,
         log_kv_data: bool,
         monotonic: Callable[[], float],
+        token_cache: TokenCache | None = None,
     ) -> None:
         if max_retries is None:
             max_retries = max_retries_from_env()
@@ -90,6 +94,7 @@ class BaseClient:
             api_key=self._settings.api_key,
             access_token=self._settings.access_token,
             monotonic=monotonic,
+            token_cache=token_cache,
         )
         policy = retry_policy or RetryPolicy()
         if retry_policy is None or policy.max_retries != max_retries:

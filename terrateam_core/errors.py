@@ -58,6 +58,7 @@ __all__ = [
     "TaskFailedError",
     "TaskTimeoutError",
     "TerrateamError",
+    "TokenCacheError",
     "UnexpectedStatusError",
     "status_error_class",
 ]
@@ -89,6 +90,11 @@ def _rebuild(cls: type[TerrateamError], state: dict[str, Any]) -> TerrateamError
 
 class ConfigurationError(TerrateamError):
     """The client cannot be configured (no credentials, bad profile, bad value)."""
+
+
+class TokenCacheError(ConfigurationError):
+    """The access-token cache directory is unsafe (a symlink, not a directory, another
+    user's); the message names the directory and the way out."""
 
 
 class APIConnectionError(TerrateamError):

@@ -57,7 +57,8 @@ def selected_group(args: Sequence[str]) -> str | None:
         elif arg == "--version":
             return ""  # eager: prints and exits before any command is looked up
         elif arg.startswith("-"):
-            if arg.split("=", 1)[0] not in _VALUE_OPTIONS | {"--debug", "--no-color"}:
+            flags = {"--debug", "--no-color", "--no-token-cache"}
+            if arg.split("=", 1)[0] not in _VALUE_OPTIONS | flags:
                 return None  # --help, completion options, typos: the full app
         else:
             return arg if arg in GROUPS else None

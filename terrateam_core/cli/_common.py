@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, TypedDict, TypeVar
@@ -87,6 +88,7 @@ class CliState:
     installation_id: int | None = None
     debug: bool = False
     no_color: bool = False
+    token_cache: bool = True
 
     def client_kwargs(self) -> dict[str, Any]:
         """Arguments for ``TerrateamClient``: only what was given explicitly, so the
@@ -120,13 +122,32 @@ def output_format(output: OutputFormat | None) -> OutputFormat:
     return resolve_format(output)
 
 
-def client_from_ctx(ctx: typer.Context, **overrides: Any) -> TerrateamClient:
-    """Build a ``TerrateamClient`` from the global options; it closes with the command."""
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def token_cache_enabled(state: CliState) -> bool:
+    """The access-token cache is on unless ``--no-token-cache`` or ``TERRATEAM_TOKEN_CACHE=0``."""
+    env = os.environ.get("TERRATEAM_TOKEN_CACHE", "").strip().lower()
+    return state.token_cache and env not in _FALSE
+
+
+def client_from_ctx(
+    ctx: typer.Context, *, shared_token: bool = True, **overrides: Any
+) -> TerrateamClient:
+    """Build a ``TerrateamClient`` from the global options; it closes with the command.
+
+    With *shared_token* (the default) the client reads and writes the access-token cache
+    (:mod:`terrateam_core.token_cache`), so a CLI call costs one request, not two.
+    """
     from terrateam_core import TerrateamClient
 
     state = state_from_ctx(ctx)
     kwargs = state.client_kwargs()
     kwargs.update({k: v for k, v in overrides.items() if v is not None})
+    if shared_token and token_cache_enabled(state):
+        from terrateam_core.token_cache import TokenCache
+
+        kwargs["token_cache"] = TokenCache()
     client = TerrateamClient(user_agent_extra=(USER_AGENT,), **kwargs)
     ctx.find_root().call_on_close(client.close)
     return client
@@ -172,6 +193,14 @@ def root_callback(
         bool, typer.Option("--debug", help="Log requests (secrets redacted) and tracebacks.")
     ] = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="Disable colour.")] = False,
+    no_token_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-token-cache",
+            help="Do not reuse or store access tokens between calls "
+            "[env: TERRATEAM_TOKEN_CACHE=0].",
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -187,6 +216,7 @@ def root_callback(
     state = state_from_ctx(ctx)
     state.profile, state.base_url, state.vcs = profile, base_url, vcs
     state.installation_id, state.debug, state.no_color = installation_id, debug, no_color
+    state.token_cache = not no_token_cache
     if debug:
         from terrateam_core import set_debug_logging
 

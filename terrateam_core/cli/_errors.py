@@ -74,6 +74,7 @@ def _classify(exc: BaseException) -> tuple[int, str | None]:
             "the value changed since it was read; re-read and retry",
         ),
         (e.ConflictError, EXIT_CONFLICT, None),
+        (e.TokenCacheError, EXIT_USAGE, None),  # its message names the directory and the fix
         (
             e.ConfigurationError,
             EXIT_USAGE,

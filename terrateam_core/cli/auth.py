@@ -103,7 +103,8 @@ def token(
     Unlike other commands the default is the bare token even when piped, so
     `TOKEN=$(terrateam token)` works.
     """
-    client = client_from_ctx(ctx)
+    # A fresh token is promised (the full 60 s), so not one another process cached.
+    client = client_from_ctx(ctx, shared_token=False)
     value = client.get_access_token()
     if export:
         typer.echo(f"export TERRATEAM_ACCESS_TOKEN={value}")

@@ -39,7 +39,13 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[st
     for name in list(os.environ):
         if name.startswith(("TERRATEAM_", "TTM_")):
             monkeypatch.delenv(name)
-    env = {"TERRATEAM_CONFIG_FILE": str(tmp_path / "config.toml"), "NO_COLOR": "1"}
+    env = {
+        "TERRATEAM_CONFIG_FILE": str(tmp_path / "config.toml"),
+        "NO_COLOR": "1",
+        # The access-token cache (on by default) lives under the user cache dir: keep it
+        # per test, never in the real home.
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
     return env
 
 

@@ -71,6 +71,7 @@ def _cli(emulator: Any, *args: str) -> subprocess.CompletedProcess[str]:
         TERRATEAM_BASE_URL=emulator.url,
         TERRATEAM_INSTALLATION_ID=str(emulator.installation_id),
         TERRATEAM_CONFIG_FILE=os.devnull,
+        TERRATEAM_TOKEN_CACHE="0",  # every call exchanges under faults; no file in $HOME
         **RETRIES,
     )
     return subprocess.run(
