@@ -22,6 +22,7 @@ from terrateam_core._logging import redact_text
 from terrateam_core._version import __version__
 from terrateam_core.errors import (
     APIStatusError,
+    InvalidArgumentError,
     RateLimitError,
     ResponseValidationError,
     status_error_class,
@@ -57,7 +58,9 @@ def check_smallint(name: str, value: int | None) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
     if not SMALLINT_MIN <= value <= SMALLINT_MAX:
-        raise ValueError(f"{name} must be within {SMALLINT_MIN}..{SMALLINT_MAX}, got {value}")
+        raise InvalidArgumentError(
+            f"{name} must be within {SMALLINT_MIN}..{SMALLINT_MAX}, got {value}", argument=name
+        )
 
 
 def check_uuid(name: str, value: str) -> str:
@@ -65,7 +68,10 @@ def check_uuid(name: str, value: str) -> str:
     try:
         return str(uuid.UUID(str(value)))
     except ValueError:
-        raise ValueError(f"{name} must be a UUID, got {value!r}") from None
+        raise InvalidArgumentError(
+            f"{name} must be a UUID such as 3fa85f64-5717-4562-b3fc-2c963f66afa6, got {value!r}",
+            argument=name,
+        ) from None
 
 
 def quote_segment(value: str | int) -> str:

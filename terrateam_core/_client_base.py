@@ -146,7 +146,7 @@ class BaseClient:
     def _scope_vcs(self, vcs: str | None) -> str:
         value = vcs or self._settings.vcs
         if value not in ("github", "gitlab"):
-            raise ValueError(f"vcs must be github or gitlab, got {value!r}")
+            raise ConfigurationError(f"vcs must be github or gitlab, got {value!r}", setting="vcs")
         return value
 
     def _scope(self, vcs: str | None, installation_id: int | str | None) -> tuple[str, int]:
@@ -154,12 +154,16 @@ class BaseClient:
         if inst is None:
             raise ConfigurationError(
                 "no installation id: pass installation_id=, set TERRATEAM_INSTALLATION_ID, "
-                "or add installation_id to the profile"
+                "or add installation_id to the profile",
+                setting="installation_id",
+                problem="no installation id given (this call is per installation)",
             )
         try:
             number = int(str(inst), 10)
         except ValueError:
-            raise ValueError(f"installation_id must be an integer, got {inst!r}") from None
+            raise ConfigurationError(
+                f"installation id must be an integer, got {inst!r}", setting="installation_id"
+            ) from None
         return self._scope_vcs(vcs), number
 
     # -- sending (no I/O) ---------------------------------------------------------------------
@@ -277,7 +281,7 @@ class BaseClient:
                 remaining=left,
             )
             if delay is None:
-                raise self._map_transport(call, exc) from exc
+                raise self._map_transport(call, exc, self._settings.base_url) from exc
         logger.warning(
             "%s %s failed (%s), retrying in %.2f s (attempt %d)",
             call.method,
@@ -289,10 +293,13 @@ class BaseClient:
         return delay
 
     @staticmethod
-    def _map_transport(call: Call[Any], exc: Exception) -> APIConnectionError:
+    def _map_transport(call: Call[Any], exc: Exception, base_url: str = "") -> APIConnectionError:
         cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
+        # The server's root is named: "connection refused" alone does not tell a user
+        # that a profile or variable pointed the client somewhere unexpected.
+        where = f" to {base_url}" if base_url else ""
         return cls(
-            f"{call.method} {call.path}: {type(exc).__name__}: {exc}",
+            f"{call.method} {call.path}{where}: {type(exc).__name__}: {exc}",
             method=call.method,
             path=call.path,
         )

@@ -13,6 +13,7 @@ Terrateam's own ``ttm`` CLI and runner, classified by its JWT claims), ``TERRATE
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tomllib
@@ -33,6 +34,7 @@ __all__ = [
     "DEFAULT_PROFILE",
     "DEFAULT_VCS",
     "ClientSettings",
+    "check_base_url",
     "default_config_path",
     "load_settings",
     "max_retries_from_env",
@@ -60,6 +62,8 @@ class ClientSettings:
     profile: str | None = None
     credential_source: str = ""
     config_file: Path | None = field(default=None, repr=False)
+    sources: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    """Where each setting came from: ``{"base_url": "TERRATEAM_BASE_URL", …}``."""
 
     def __repr__(self) -> str:
         cred = "api_key" if self.api_key is not None else "access_token"
@@ -87,14 +91,20 @@ def _read_profiles(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except OSError as exc:
-        raise ConfigurationError(f"cannot read config file {path}: {exc.strerror}") from exc
+        raise ConfigurationError(
+            f"cannot read config file {path}: {exc.strerror}", setting="config_file"
+        ) from exc
     try:
         doc = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigurationError(f"config file {path} is not valid TOML: {exc}") from None
+        raise ConfigurationError(
+            f"config file {path} is not valid TOML: {exc}", setting="config_file"
+        ) from None
     profiles = doc.get("profiles", {})
     if not isinstance(profiles, dict):
-        raise ConfigurationError(f"config file {path}: [profiles] must be a table")
+        raise ConfigurationError(
+            f"config file {path}: [profiles] must be a table", setting="config_file"
+        )
     return profiles
 
 
@@ -116,7 +126,13 @@ def _parse_installation_id(value: object, where: str) -> int | None:
     try:
         return int(str(value), 10)
     except ValueError:
-        raise ConfigurationError(f"{where}: installation id must be an integer") from None
+        problem = f"installation id must be an integer, got {value!r}"
+        raise ConfigurationError(
+            f"{where}: {problem}",
+            setting="installation_id",
+            # An argument's source is the front end's own flag, which its hint names.
+            problem=problem if where.endswith("argument") else f"{where}: {problem}",
+        ) from None
 
 
 def _first(*pairs: tuple[str, object]) -> tuple[str, Any]:
@@ -144,7 +160,8 @@ def max_retries_from_env(env: Mapping[str, str] | None = None) -> int:
         retries = -1
     if retries < 0:
         raise ConfigurationError(
-            f"TERRATEAM_MAX_RETRIES must be a whole number >= 0, got {value!r}"
+            f"TERRATEAM_MAX_RETRIES must be a whole number >= 0, got {value!r}",
+            setting="max_retries",
         )
     return retries
 
@@ -159,6 +176,7 @@ def load_settings(
     profile: str | None = None,
     config_file: str | Path | None = None,
     env: Mapping[str, str] | None = None,
+    require_credential: bool = True,
 ) -> ClientSettings:
     """Resolve the client settings from arguments, environment, profile file and defaults.
 
@@ -171,6 +189,8 @@ def load_settings(
         profile: the profile name in the config file (default ``default``).
         config_file: the config file path (default ``TERRATEAM_CONFIG_FILE`` or the platform one).
         env: the environment to read (default ``os.environ``; tests pass a dict).
+        require_credential: raise when no credential is found (``False`` lets a status
+            report show the other settings; both credential fields are then ``None``).
 
     Raises:
         ConfigurationError: no credential anywhere (the message names every place looked), an
@@ -178,16 +198,24 @@ def load_settings(
     """
     env = os.environ if env is None else env
     if api_key and access_token:
-        raise ConfigurationError("pass either api_key= or access_token=, not both")
+        raise ConfigurationError(
+            "give either an API key or an access token, not both", setting="credential"
+        )
     path = Path(config_file).expanduser() if config_file else default_config_path(env)
     profile_name = profile or env.get("TERRATEAM_PROFILE") or None
     profiles = _read_profiles(path)
     chosen = profile_name or DEFAULT_PROFILE
     prof = profiles.get(chosen, {})
     if profile_name and chosen not in profiles:
-        raise ConfigurationError(f"profile {chosen!r} not found in {path}")
+        known = ", ".join(sorted(profiles)) or "none"
+        raise ConfigurationError(
+            f"profile {chosen!r} not found in {path} (profiles there: {known})",
+            setting="profile",
+        )
     if not isinstance(prof, dict):
-        raise ConfigurationError(f"config file {path}: profile {chosen!r} must be a table")
+        raise ConfigurationError(
+            f"config file {path}: profile {chosen!r} must be a table", setting="config_file"
+        )
     where = f"profile {chosen!r} in {path}"
 
     ttm = env.get("TTM_API_KEY") or None
@@ -214,30 +242,32 @@ def load_settings(
             tok_src, tok = _first((where, prof.get("access_token")))
         if key is not None or tok is not None:
             _warn_if_readable(path)
-    if key is None and tok is None:
+    if key is None and tok is None and require_credential:
         raise ConfigurationError(
-            "no Terrateam credential found; looked in: the api_key= and access_token= "
-            "arguments, the environment variables TERRATEAM_API_KEY, TERRATEAM_ACCESS_TOKEN "
-            f"and TTM_API_KEY, and {where}" + ("" if path.exists() else " (file not found)")
+            "no Terrateam credential found; looked in: the api_key/access_token arguments, "
+            "the environment variables TERRATEAM_API_KEY, TERRATEAM_ACCESS_TOKEN "
+            f"and TTM_API_KEY, and {where}" + ("" if path.exists() else " (file not found)"),
+            setting="credential",
         )
 
-    _, url = _first(
-        ("argument", base_url),
-        ("env", env.get("TERRATEAM_BASE_URL")),
-        ("profile", prof.get("base_url")),
+    url_src, url = _first(
+        ("base_url argument", base_url),
+        ("TERRATEAM_BASE_URL", env.get("TERRATEAM_BASE_URL")),
+        (where, prof.get("base_url")),
         ("default", DEFAULT_BASE_URL),
     )
-    url = str(url).rstrip("/")
-    if not url.startswith(("http://", "https://")):
-        raise ConfigurationError(f"base URL must start with http:// or https://, got {url!r}")
-    _, vcs_value = _first(
-        ("argument", vcs),
-        ("env", env.get("TERRATEAM_VCS")),
-        ("profile", prof.get("vcs")),
+    url = check_base_url(str(url), url_src)
+    vcs_src, vcs_value = _first(
+        ("vcs argument", vcs),
+        ("TERRATEAM_VCS", env.get("TERRATEAM_VCS")),
+        (where, prof.get("vcs")),
         ("default", DEFAULT_VCS),
     )
     if vcs_value not in VCS_VALUES:
-        raise ConfigurationError(f"vcs must be one of {', '.join(VCS_VALUES)}, got {vcs_value!r}")
+        raise ConfigurationError(
+            f"{vcs_src}: vcs must be one of {', '.join(VCS_VALUES)}, got {vcs_value!r}",
+            setting="vcs",
+        )
     inst_src, inst = _first(
         ("installation_id argument", installation_id),
         ("TERRATEAM_INSTALLATION_ID", env.get("TERRATEAM_INSTALLATION_ID")),
@@ -252,14 +282,90 @@ def load_settings(
         profile=chosen if (profile_name or prof) else None,
         credential_source=key_src or tok_src,
         config_file=path,
+        sources={
+            "credential": key_src or tok_src or "not set",
+            "base_url": url_src,
+            "vcs": vcs_src,
+            "installation_id": inst_src or "not set",
+            "profile": _source(profile, "profile argument", env, "TERRATEAM_PROFILE"),
+            "config_file": _source(
+                config_file, "config_file argument", env, "TERRATEAM_CONFIG_FILE"
+            ),
+        },
     )
 
 
-def _toml_value(value: str | int) -> str:
-    if isinstance(value, int):
-        return str(value)
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
+def check_base_url(url: str, source: str = "base URL") -> str:
+    """Return *url* without a trailing slash, or raise ``ConfigurationError`` explaining
+    the usual slips: a missing scheme, or a path such as ``/api`` that the client adds itself.
+    """
+    url = url.strip().rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        guess = (
+            "http://" + url
+            if url.split(":")[0] in ("localhost", "127.0.0.1")
+            else ("https://" + url.split("://", 1)[-1])
+        )
+        raise ConfigurationError(
+            f"{source}: the base URL must start with http:// or https://, got {url!r} "
+            f"(did you mean {guess!r}?)",
+            setting="base_url",
+        )
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if not parts.hostname:
+        raise ConfigurationError(f"{source}: no host in base URL {url!r}", setting="base_url")
+    if parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"{source}: the base URL must not have a query or fragment, got {url!r}",
+            setting="base_url",
+        )
+    path = parts.path.rstrip("/")
+    if path.endswith(("/api", "/api/v1")):
+        root = url[: len(url) - len(parts.path)] + path.rsplit("/api", 1)[0]
+        raise ConfigurationError(
+            f"{source}: the base URL {url!r} ends in {path[path.rfind('/api') :]!r}, but the "
+            f"client adds /api/v1/… itself (requests would go to …{path}/api/v1/…); "
+            f"use the server root {root!r}",
+            setting="base_url",
+        )
+    return url
+
+
+def _source(argument: object, label: str, env: Mapping[str, str], variable: str) -> str:
+    if argument:
+        return label
+    return variable if env.get(variable) else "default"
+
+
+def _check_profile_values(
+    name: str, api_key: str, base_url: str | None, vcs: str | None, installation_id: int | None
+) -> None:
+    # Validate everything before touching the file: a bad value must not leave a file that
+    # can no longer be read (a newline in a key once did exactly that).
+    if not name.strip() or any(ch in name for ch in "\r\n\t"):
+        raise ConfigurationError(f"bad profile name {name!r}", setting="profile")
+    key = api_key.strip()
+    if not key or any(ch.isspace() for ch in key) or not key.isprintable():
+        raise ConfigurationError(
+            "the API key must be one line of printable characters without spaces "
+            "(paste it again, without quotes or line breaks)",
+            setting="credential",
+        )
+    if base_url:
+        check_base_url(base_url)
+    if vcs is not None and vcs not in VCS_VALUES:
+        raise ConfigurationError(
+            f"vcs must be one of {', '.join(VCS_VALUES)}, got {vcs!r}", setting="vcs"
+        )
+    if installation_id is not None and (
+        isinstance(installation_id, bool) or not isinstance(installation_id, int)
+    ):
+        raise ConfigurationError(
+            f"installation id must be an integer, got {installation_id!r}",
+            setting="installation_id",
+        )
 
 
 def write_profile(
@@ -273,30 +379,63 @@ def write_profile(
 ) -> Path:
     """Write (or replace) profile ``name`` in the config file, mode 0600; return the path.
 
-    Other profiles in the file are kept. Comments in the file are not preserved.
+    Values are validated first. Other profiles, other tables and comments in the file are
+    kept (the file is edited with tomlkit). The new file is written beside the old one and
+    moved over it, so a crash leaves either the old file or the new one, never half of one.
     """
+    import tomlkit
+
+    _check_profile_values(name, api_key, base_url, vcs, installation_id)
     target = Path(path).expanduser() if path else default_config_path()
-    profiles = _read_profiles(target)
-    entry: dict[str, str | int] = {"api_key": api_key}
+    try:
+        text = target.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot read config file {target}: {exc.strerror}", setting="config_file"
+        ) from exc
+    try:
+        doc = tomlkit.parse(text)
+    except tomlkit.exceptions.ParseError as exc:
+        raise ConfigurationError(
+            f"config file {target} is not valid TOML ({exc}); fix or move it, then retry",
+            setting="config_file",
+        ) from None
+    profiles = doc.get("profiles")
+    if profiles is None:
+        profiles = tomlkit.table(is_super_table=True)
+        doc["profiles"] = profiles
+    elif not isinstance(profiles, dict):
+        raise ConfigurationError(
+            f"config file {target}: [profiles] must be a table", setting="config_file"
+        )
+    entry = tomlkit.table()
+    entry["api_key"] = api_key.strip()
     if base_url:
-        entry["base_url"] = base_url
+        entry["base_url"] = check_base_url(base_url)
     if vcs:
         entry["vcs"] = vcs
     if installation_id is not None:
         entry["installation_id"] = int(installation_id)
     profiles[name] = entry
-    lines: list[str] = []
-    for pname, values in profiles.items():
-        if not isinstance(values, dict):
-            continue
-        lines.append(f"[profiles.{_toml_value(str(pname))}]")
-        for k, v in values.items():
-            if isinstance(v, str | int) and not isinstance(v, bool):
-                lines.append(f"{k} = {_toml_value(v)}")
-        lines.append("")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write("\n".join(lines))
-    os.chmod(target, 0o600)
+    _atomic_write_private(target, tomlkit.dumps(doc))
     return target
+
+
+def _atomic_write_private(target: Path, text: str) -> None:
+    """Write *text* to *target* with mode 0600 via a temporary file and ``os.replace``."""
+    import tempfile
+
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:  # mkstemp creates it 0600
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise

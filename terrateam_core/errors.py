@@ -3,12 +3,14 @@
 ::
 
     TerrateamError
-    ├── ConfigurationError              no API key, bad base URL, bad profile
+    ├── ConfigurationError              no API key, bad base URL, bad profile (``setting``)
+    ├── InvalidArgumentError            a bad argument value (also a ValueError; ``argument``)
     ├── APIConnectionError              transport failure (wraps httpx.TransportError)
     │   └── APITimeoutError             a timeout, or the call's total deadline ran out
     ├── APIStatusError                  status_code, method, path, body_excerpt
     │   ├── BadRequestError (400)
     │   │   └── KVConflictError         400 on kv/cas (the server says nothing more)
+    │   │       └── KVKeyExistsError    … of a create-only cas (no version given)
     │   ├── AuthenticationError         API key rejected (403 from the refresh endpoint, 401)
     │   │   └── RunTokenInactiveError   a work-manifest token whose run has finished
     │   ├── PermissionDeniedError (403 after the one refresh-and-retry)
@@ -45,7 +47,9 @@ __all__ = [
     "ChecksumMismatchError",
     "ConfigurationError",
     "ConflictError",
+    "InvalidArgumentError",
     "KVConflictError",
+    "KVKeyExistsError",
     "KVNotFoundError",
     "NotFoundError",
     "PaginationError",
@@ -89,7 +93,35 @@ def _rebuild(cls: type[TerrateamError], state: dict[str, Any]) -> TerrateamError
 
 
 class ConfigurationError(TerrateamError):
-    """The client cannot be configured (no credentials, bad profile, bad value)."""
+    """The client cannot be configured (no credentials, bad profile, bad value).
+
+    ``setting`` names the setting at fault in neutral words (``"credential"``,
+    ``"base_url"``, ``"vcs"``, ``"installation_id"``, ``"profile"``, ``"config_file"``,
+    ``"max_retries"``, ``"timeout"``, ``"ca_bundle"``) so each front end (CLI flag,
+    environment variable, Ansible option, Pulumi config key) can say what to change in
+    the user's own interface.
+    """
+
+    def __init__(
+        self, message: str = "", *, setting: str | None = None, problem: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.setting = setting
+        #: The problem alone, without advice phrased for Python callers (front ends add
+        #: their own: a CLI flag, an Ansible option, a Pulumi config key).
+        self.problem = problem or message
+
+
+class InvalidArgumentError(TerrateamError, ValueError):
+    """An argument has a value the server would refuse or misread (not a UUID, out of range).
+
+    A ``ValueError`` too, so Python callers can keep catching that. ``argument`` names the
+    argument as the Python API spells it (``"work_manifest_id"``, ``"installation_id"`` …).
+    """
+
+    def __init__(self, message: str = "", *, argument: str | None = None) -> None:
+        super().__init__(message)
+        self.argument = argument
 
 
 class TokenCacheError(ConfigurationError):
@@ -152,6 +184,10 @@ class KVConflictError(BadRequestError):
 
     Terrateam answers 400 with an empty body for both, and also for invalid caps JSON.
     """
+
+
+class KVKeyExistsError(KVConflictError):
+    """A KV compare-and-swap without a version (create only) found the key already there."""
 
 
 class AuthenticationError(APIStatusError):

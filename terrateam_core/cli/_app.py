@@ -24,6 +24,8 @@ GROUPS: dict[str, tuple[str, str | None]] = {
     "configure": ("auth", None),
     "whoami": ("auth", None),
     "token": ("auth", None),
+    "auth": ("auth_status", "auth"),
+    "config": ("config_cmd", "config"),
     "api-keys": ("api_keys", "api-keys"),
     "kv": ("kv", "kv"),
     "artifact": ("artifact", "artifact"),

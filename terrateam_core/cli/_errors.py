@@ -39,6 +39,35 @@ def redact(text: str) -> str:
     return _JWT_RE.sub("[REDACTED]", text)
 
 
+# What to change, in the CLI's own terms, for each setting a ConfigurationError names.
+SETTING_HINTS: dict[str, str] = {
+    "credential": "set TERRATEAM_API_KEY, or save a key with `terrateam configure`",
+    "installation_id": (
+        "pass --installation-id N (-i N), set TERRATEAM_INSTALLATION_ID, "
+        "or save one with `terrateam configure --installation-id N`"
+    ),
+    "base_url": (
+        "pass --base-url or set TERRATEAM_BASE_URL to the server root, "
+        "e.g. https://app.terrateam.io or http://127.0.0.1:PORT for the emulator"
+    ),
+    "vcs": "pass --vcs github|gitlab or set TERRATEAM_VCS",
+    "profile": (
+        "pick an existing profile with --profile / TERRATEAM_PROFILE, "
+        "or create it with `terrateam configure --profile NAME`"
+    ),
+    "config_file": "fix the file, or point TERRATEAM_CONFIG_FILE at another one",
+    "max_retries": "set TERRATEAM_MAX_RETRIES to a whole number, e.g. 3",
+    "output": "set TERRATEAM_OUTPUT to table, json or yaml, or unset it",
+}
+
+# Flags of the CLI for the Python argument names an InvalidArgumentError carries.
+ARGUMENT_HINTS: dict[str, str] = {
+    "capabilities": "see `terrateam api-keys create --help` for the capability names",
+    "select": "give --select as NAME=PATH, e.g. --select 'env=$.env'",
+    "key": "use another KV key",
+}
+
+
 def _classify(exc: BaseException) -> tuple[int, str | None]:
     """Return (exit code, hint) for *exc*; most specific classes first."""
     from terrateam_core import errors as e
@@ -69,25 +98,45 @@ def _classify(exc: BaseException) -> tuple[int, str | None]:
         ),
         (e.NotFoundError, EXIT_NOT_FOUND, None),
         (
+            e.KVKeyExistsError,
+            EXIT_CONFLICT,
+            "the key already exists, and a cas without --version only creates; pass "
+            "--version with its current version (`terrateam kv get KEY -o record`)",
+        ),
+        (
             e.KVConflictError,
             EXIT_CONFLICT,
             "the value changed since it was read; re-read and retry",
         ),
         (e.ConflictError, EXIT_CONFLICT, None),
         (e.TokenCacheError, EXIT_USAGE, None),  # its message names the directory and the fix
-        (
-            e.ConfigurationError,
-            EXIT_USAGE,
-            "set TERRATEAM_API_KEY, or write a profile with `terrateam configure [--profile NAME]`",
-        ),
+        (e.ConfigurationError, EXIT_USAGE, None),
+        (e.InvalidArgumentError, EXIT_USAGE, None),
         (e.RateLimitError, EXIT_API, "rate limited; retry later"),
-        (e.APIConnectionError, EXIT_API, "could not reach the server; check --base-url"),
+        (
+            e.APIConnectionError,
+            EXIT_API,
+            "could not reach the server; check --base-url / TERRATEAM_BASE_URL "
+            "(`terrateam auth status` shows where each setting comes from)",
+        ),
         (e.TerrateamError, EXIT_API, None),
     ]
+    if isinstance(exc, e.ConfigurationError) and not isinstance(exc, e.TokenCacheError):
+        return EXIT_USAGE, SETTING_HINTS.get(exc.setting or "", SETTING_HINTS["credential"])
+    if isinstance(exc, e.InvalidArgumentError):
+        return EXIT_USAGE, ARGUMENT_HINTS.get(exc.argument or "")
     for cls, code, hint in table:
         if isinstance(exc, cls):
             return code, hint
     return EXIT_API, None
+
+
+def _message(exc: BaseException) -> str:
+    """The problem as one line; for configuration errors without Python-phrased advice."""
+    from terrateam_core import errors as e
+
+    text = exc.problem if isinstance(exc, e.ConfigurationError) else str(exc)
+    return " ".join(text.split()) or type(exc).__name__
 
 
 def exit_code_for(exc: BaseException) -> int:
@@ -114,14 +163,16 @@ def report_error(exc: BaseException, *, debug: bool, stream: IO[str] | None = No
     code = exit_code_for(exc)
     hint: str | None = None
     if _is_core_error(exc):
-        hint = _classify(exc)[1]
+        # A command may know more than the class does (e.g. that --select was given).
+        hint = getattr(exc, "cli_hint", None) or _classify(exc)[1]
         kind = type(exc).__name__
     elif isinstance(exc, OSError):
         kind = "error"
     else:
         kind = f"internal error ({type(exc).__name__})"
         hint = hint or "this is a bug in terrateam; re-run with --debug and report it"
-    message = " ".join(str(exc).split()) or type(exc).__name__
+    message = _message(exc) if _is_core_error(exc) else " ".join(str(exc).split())
+    message = message or type(exc).__name__
     if debug:
         tb = "".join(traceback.format_exception(exc))
         print(redact(tb), file=out, end="")

@@ -38,10 +38,25 @@ Column = tuple[str, str]
 """(key in the JSON object, column header); a dotted key reads nested objects."""
 
 
+OUTPUT_ENV = "TERRATEAM_OUTPUT"
+
+
 def resolve_format(value: OutputFormat | str | None) -> OutputFormat:
-    """Return the explicit format, else table on a TTY and JSON when piped."""
+    """Return the explicit format, else ``TERRATEAM_OUTPUT``, else table on a TTY and
+    JSON when piped."""
     if value is not None:
         return OutputFormat(value)
+    env = os.environ.get(OUTPUT_ENV, "").strip().lower()
+    if env:
+        try:
+            return OutputFormat(env)
+        except ValueError:
+            from terrateam_core.errors import ConfigurationError
+
+            choices = ", ".join(f.value for f in OutputFormat)
+            raise ConfigurationError(
+                f"{OUTPUT_ENV}={env!r} is not an output format ({choices})", setting="output"
+            ) from None
     return OutputFormat.table if _isatty(sys.stdout) else OutputFormat.json
 
 

@@ -18,6 +18,8 @@ from terrateam_core.cli._common import (
 )
 from terrateam_core.cli._output import OutputFormat, emit
 
+LIST_CAP = 100  # the server lists at most this many API keys
+
 __all__ = ["app", "parse_cap"]
 
 app = new_app("Create, list and delete API keys.")
@@ -126,11 +128,27 @@ def delete(
     key_id: Annotated[str, typer.Argument(metavar="ID", help="The key's id.")],
     output: OutputOpt = None,
 ) -> None:
-    """Delete (revoke) an API key; deleting an unknown id succeeds, as on the server."""
+    """Delete (revoke) an API key.
+
+    The server answers the same for an unknown id, so the key list is read first to say
+    whether anything was deleted ("deleted": false, exit 0: the key is gone either way).
+    """
+    from terrateam_core._base import check_uuid
+
+    key_id = check_uuid("API key id", key_id)
     client = client_from_ctx(ctx)
-    client.access_tokens.delete(key_id)
+    keys = client.access_tokens.list()
+    # The list stops at 100 keys: past that, absence from it proves nothing.
+    existed: bool | None = True if any(k.id == key_id for k in keys) else None
+    if existed is None and len(keys) < LIST_CAP:
+        existed = False
+    client.access_tokens.delete(key_id)  # always: deleting is idempotent on the server
     fmt = output_format(output)
     if fmt is OutputFormat.table:
-        typer.echo(f"Deleted API key {key_id}.")
+        typer.echo(
+            f"No API key {key_id}; nothing deleted."
+            if existed is False
+            else f"Deleted API key {key_id}."
+        )
     else:
-        emit({"id": key_id, "deleted": True}, fmt)
+        emit({"id": key_id, "deleted": existed}, fmt)

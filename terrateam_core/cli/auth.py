@@ -45,25 +45,48 @@ def configure(
     base_url: Annotated[str | None, typer.Option("--base-url", "--api-base")] = None,
     vcs: Annotated[str | None, typer.Option(help="github or gitlab.")] = None,
     installation_id: Annotated[int | None, typer.Option("--installation-id", "-i")] = None,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify/--no-verify",
+            help="Check the key with one token refresh before saving it.",
+        ),
+    ] = True,
     output: OutputOpt = None,
 ) -> None:
-    """Write a profile to the config file (mode 0600).
+    """Write a profile to the config file (mode 0600, replaced atomically).
 
     The API key is read from a hidden prompt, or from stdin when it is not a
-    terminal; it is never accepted as an argument.
+    terminal; it is never accepted as an argument. The base URL defaults to
+    --base-url, then TERRATEAM_BASE_URL. The key is checked against that server
+    first (--no-verify to skip, e.g. offline); nothing is written if it fails.
+
+    Example:
+
+        terrateam configure --profile staging --base-url https://terrateam.example.com
     """
-    from terrateam_core.config import write_profile
+    import os
+
+    from terrateam_core.config import check_base_url, write_profile
 
     state = state_from_ctx(ctx)
     vcs = vcs or state.vcs
     if vcs is not None and vcs not in VCS_CHOICES:
         raise typer.BadParameter(f"--vcs must be one of {', '.join(VCS_CHOICES)}")
     name = profile or state.profile or "default"
+    url = base_url or state.base_url or os.environ.get("TERRATEAM_BASE_URL") or None
+    if url is not None:
+        url = check_base_url(url, "--base-url")
     api_key = _read_api_key()
+    if verify:
+        from terrateam_core import TerrateamClient
+
+        with TerrateamClient(api_key, base_url=url, vcs=vcs) as probe:
+            probe.get_access_token()  # raises AuthenticationError (exit 2) for a bad key
     path = write_profile(
         name,
         api_key=api_key,
-        base_url=base_url or state.base_url,
+        base_url=url,
         vcs=vcs,
         installation_id=installation_id or state.installation_id,
     )

@@ -7,8 +7,10 @@ Every ttm command, argument, flag and default works the same, so a runner script
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import sys
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import typer
@@ -48,6 +50,7 @@ OutputOpt = Annotated[
     OutputKind, typer.Option("-o", "--output", help="data (the value) or record (JSON).")
 ]
 KeyArg = Annotated[str, typer.Argument(help="The key.")]
+ARTIFACT_GENERATION_MARK = "/.gen/"
 TTM_ITER_LIMIT = 30  # the server's default page when ttm sends no --limit
 
 
@@ -76,8 +79,25 @@ def get(
     client = kv_client(
         ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
     )
-    record = client.kv.get(key, idx=idx or 0, committed=not draft, select=_select(select))
+    with explain_select(select):
+        record = client.kv.get(key, idx=idx or 0, committed=not draft, select=_select(select))
     print_json(_render(record, output))
+
+
+@contextlib.contextmanager
+def explain_select(select: list[str] | None) -> Iterator[None]:
+    """Attach a hint to the server's 500 for a ``--select``: Terrateam answers every
+    non-empty select with 500 (docs/contract.md §4.7), which alone looks like an outage."""
+    try:
+        yield
+    except Exception as exc:
+        if select and any(select) and getattr(exc, "status_code", None) == 500:
+            exc.cli_hint = (  # type: ignore[attr-defined]
+                "Terrateam's server answers 500 to any non-empty --select (a known server "
+                "defect, mirrored by the emulator); leave --select out and filter the value "
+                "locally, e.g. `| jq .env`"
+            )
+        raise
 
 
 def _select(values: list[str] | None) -> list[str] | None:
@@ -208,7 +228,8 @@ def iter_(
         if count
         else []
     )
-    print_json([_render(r, output) for r in records])
+    with explain_select(select):
+        print_json([_render(r, output) for r in records])
 
 
 class LsOutput(enum.StrEnum):
@@ -227,6 +248,10 @@ def ls(
     output: Annotated[
         LsOutput, typer.Option("-o", "--output", help="keys (distinct keys) or record.")
     ] = LsOutput.keys,
+    show_all: Annotated[
+        bool,
+        typer.Option("--all", "-a", help="Also list artifact chunk keys (KEY/.gen/GENERATION)."),
+    ] = False,
     api_base: ApiBaseOpt = None,
     vcs: VcsOpt = None,
     installation_id: InstallationOpt = None,
@@ -240,6 +265,10 @@ def ls(
         ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
     )
     records = client.kv.iter(prefix, prefix=True, committed=not draft, limit=limit or None)
+    if not show_all:
+        # An artifact is one thing to its user: its manifest key. The generations that
+        # hold its chunks are internals (docs/artifacts.md) and would flood the listing.
+        records = (r for r in records if ARTIFACT_GENERATION_MARK not in r.key)
     if output is LsOutput.record:
         print_json([record_json(r) for r in records])
         return

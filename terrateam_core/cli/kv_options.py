@@ -192,6 +192,12 @@ def read_value(json_text: str | None, file: Path | None) -> Any:
     elif file is not None:
         text = file.read_text(encoding="utf-8")
     else:
+        if sys.stdin.isatty():
+            # Reading stdin is ttm's way, but a silent wait on a terminal looks like a hang.
+            sys.stderr.write(
+                "reading the JSON value from stdin; type it and press Ctrl-D "
+                "(or pass --json TEXT / --file PATH)\n"
+            )
         text = sys.stdin.read()
     try:
         return json.loads(text)

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Tag, TypeAdapter
 
+from terrateam_core.errors import InvalidArgumentError
 from terrateam_core.models._base import ResponseModel
 
 __all__ = [
@@ -65,6 +66,10 @@ _CAPS = TypeAdapter(list[Capability])
 _CAP = TypeAdapter(Capability)
 
 
+def _bad(message: str) -> InvalidArgumentError:
+    return InvalidArgumentError(message, argument="capabilities")
+
+
 def parse_capability(value: str | dict[str, Any] | Capability) -> Capability:
     """Parse a capability given as ``"kv_store_read"``, ``"installation_id=12345"``,
     ``"vcs=github"``, a JSON object string, or a dict. Unknown names raise ``ValueError``."""
@@ -76,22 +81,22 @@ def parse_capability(value: str | dict[str, Any] | Capability) -> Capability:
             try:
                 value = json.loads(text)
             except ValueError:
-                raise ValueError(f"invalid capability JSON: {text!r}") from None
+                raise _bad(f"invalid capability JSON: {text!r}") from None
         elif "=" in text:
             name, _, arg = text.partition("=")
             name, arg = name.strip(), arg.strip()
             if name == "installation_id":
                 if not arg.isdigit():
-                    raise ValueError(f"installation_id capability needs an integer id, got {arg!r}")
+                    raise _bad(f"installation_id capability needs an integer id, got {arg!r}")
                 return InstallationIdCapability(id=str(int(arg)))
             if name == "vcs":
                 if arg not in ("github", "gitlab"):
-                    raise ValueError(f"vcs capability must be github or gitlab, got {arg!r}")
+                    raise _bad(f"vcs capability must be github or gitlab, got {arg!r}")
                 return VcsCapability(vcs=arg)
-            raise ValueError(f"unknown capability {name!r}")
+            raise _bad(f"unknown capability {name!r}")
         else:
             if text not in KNOWN_CAPABILITIES:
-                raise ValueError(
+                raise _bad(
                     f"unknown capability {text!r}; known: {', '.join(KNOWN_CAPABILITIES)}, "
                     "installation_id=<id>, vcs=<github|gitlab>"
                 )
@@ -102,7 +107,7 @@ def parse_capability(value: str | dict[str, Any] | Capability) -> Capability:
             return parse_capability(f"installation_id={value['id']}")
         if set(value) == {"name", "vcs"} and value["name"] == "vcs":
             return parse_capability(f"vcs={value['vcs']}")
-        raise ValueError(f"unknown capability object: {value!r}")
+        raise _bad(f"unknown capability object: {value!r}")
     raise TypeError(f"cannot parse a capability from {type(value).__name__}")
 
 

@@ -6,7 +6,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from terrateam_core._base import Call, check_smallint, json_body, model_parser, quote_segment
-from terrateam_core.errors import KVConflictError, KVNotFoundError
+from terrateam_core.errors import (
+    InvalidArgumentError,
+    KVConflictError,
+    KVKeyExistsError,
+    KVNotFoundError,
+)
 from terrateam_core.models import (
     KVCount,
     KVKeyRef,
@@ -40,9 +45,9 @@ def _check_key(key: str) -> str:
         raise TypeError(f"KV key must be a str, got {type(key).__name__}")
     if key in (".", ".."):
         # The server resolves dot segments even when percent-encoded (behaviour doc §0.4).
-        raise ValueError(f"KV key {key!r} cannot be addressed over HTTP")
+        raise InvalidArgumentError(f"KV key {key!r} cannot be addressed over HTTP", argument="key")
     if "\x00" in key:
-        raise ValueError("KV keys cannot contain NUL characters")
+        raise InvalidArgumentError("KV keys cannot contain NUL characters", argument="key")
     return key
 
 
@@ -58,7 +63,9 @@ def _select(select: SelectArg) -> list[tuple[str, str]]:
     items = [f"{k}={v}" for k, v in select.items()] if isinstance(select, dict) else list(select)
     for item in items:
         if "=" not in item:
-            raise ValueError(f"select entries are 'name=path', got {item!r}")
+            raise InvalidArgumentError(
+                f"select entries are 'name=path', got {item!r}", argument="select"
+            )
     return [("select", item) for item in items]
 
 
@@ -112,7 +119,10 @@ class KVCalls:
             f"{self.prefix}/{where}/{quote_segment(_check_key(key))}",
             model_parser(KVRecord),
             body=json_body(body),
-            overrides={400: KVConflictError} if cas else {},
+            # Without a version a cas only creates, so its conflict can only mean "exists".
+            overrides={400: KVConflictError if version is not None else KVKeyExistsError}
+            if cas
+            else {},
         )
 
     def delete(self, key: str, *, idx: int | None, version: int | None) -> Call[bool]:

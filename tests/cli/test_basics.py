@@ -167,6 +167,7 @@ def test_configure_writes_profile_0600_from_stdin(cli: Run, cli_env: dict[str, s
     key = "tt-secret-key-0123456789"
     result = cli(
         "configure",
+        "--no-verify",
         "--profile",
         "ci",
         "--base-url",
@@ -189,7 +190,7 @@ def test_configure_writes_profile_0600_from_stdin(cli: Run, cli_env: dict[str, s
 
 def test_configure_json_output(cli: Run, cli_env: dict[str, str]) -> None:
     """With -o json, configure reports the profile name and path (and not the key)."""
-    result = cli("--profile", "p2", "configure", "-o", "json", input="k-123456789\n")
+    result = cli("--profile", "p2", "configure", "--no-verify", "-o", "json", input="k-123456789\n")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == {"profile": "p2", "path": cli_env["TERRATEAM_CONFIG_FILE"]}
 
@@ -214,7 +215,7 @@ def test_configure_tightens_existing_file(cli_proc: Run, cli_env: dict[str, str]
     path = Path(cli_env["TERRATEAM_CONFIG_FILE"])
     path.write_text("")
     os.chmod(path, 0o644)
-    result = cli_proc("configure", input="k-0123456789\n")
+    result = cli_proc("configure", "--no-verify", input="k-0123456789\n")
     assert result.exit_code == 0, result.stderr
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 

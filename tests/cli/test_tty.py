@@ -74,7 +74,7 @@ def _env(cli_env: dict[str, str], **extra: str) -> dict[str, str]:
 def test_configure_prompts_without_echo(cli_env: dict[str, str]) -> None:
     """On a terminal the key is read from a hidden prompt: never echoed, stored 0600."""
     key = "tt-hidden-key-0123456789"
-    proc = PtyRun(["configure", "--profile", "tty"], _env(cli_env))
+    proc = PtyRun(["configure", "--no-verify", "--profile", "tty"], _env(cli_env))
     # click echoes "…key:" then getpass flushes pending input and writes the final " ":
     # only type after that space, as a person would.
     proc.expect(b"Terrateam API key: ")

@@ -23,9 +23,10 @@ def test_no_credential_names_every_place(cfg: Path) -> None:
     with pytest.raises(ConfigurationError) as info:
         load_settings(env={"TERRATEAM_CONFIG_FILE": str(cfg)})
     msg = str(info.value)
+    assert info.value.setting == "credential"
     for place in (
-        "api_key=",
-        "access_token=",
+        "api_key",
+        "access_token",
         "TERRATEAM_API_KEY",
         "TERRATEAM_ACCESS_TOKEN",
         "TTM_API_KEY",
@@ -177,3 +178,65 @@ def test_client_takes_max_retries_from_env(monkeypatch: pytest.MonkeyPatch) -> N
         assert client._policy.max_retries == 7
     with TerrateamClient(api_key="k", base_url="http://127.0.0.1:9", max_retries=1) as client:
         assert client._policy.max_retries == 1
+
+
+def test_write_profile_keeps_comments_and_other_tables(tmp_path: Path) -> None:
+    """The writer edits the file in place (tomlkit): comments, other tables survive."""
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '# my settings\n[tool]\nx = 1\n\n[profiles.old]\napi_key = "k-old"  # keep me\n'
+    )
+    write_profile("new", api_key="k-new-0123456789", installation_id=5, path=path)
+    text = path.read_text()
+    assert "# my settings" in text
+    assert "# keep me" in text
+    assert "[tool]" in text
+    settings = load_settings(profile="new", config_file=path, env={})
+    assert settings.installation_id == 5
+    assert settings.sources["installation_id"].startswith("profile 'new'")
+    assert load_settings(profile="old", config_file=path, env={}).api_key is not None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "setting"),
+    [
+        ({"api_key": "k-one\nk-two"}, "credential"),
+        ({"api_key": "   "}, "credential"),
+        ({"api_key": "k-123", "base_url": "127.0.0.1:8080"}, "base_url"),
+        ({"api_key": "k-123", "base_url": "https://x.example/api"}, "base_url"),
+        ({"api_key": "k-123", "vcs": "bitbucket"}, "vcs"),
+    ],
+)
+def test_write_profile_validates_before_writing(
+    tmp_path: Path, kwargs: dict[str, str], setting: str
+) -> None:
+    """A bad value is refused with the setting named, and the file is left as it was."""
+    path = tmp_path / "config.toml"
+    before = '[profiles.default]\napi_key = "k-keep"\n'
+    path.write_text(before)
+    with pytest.raises(ConfigurationError) as info:
+        write_profile("p", path=path, **kwargs)  # type: ignore[arg-type]
+    assert info.value.setting == setting
+    assert path.read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml"]
+
+
+def test_write_profile_refuses_unparsable_file(tmp_path: Path) -> None:
+    """An existing file that is not TOML is not overwritten."""
+    path = tmp_path / "config.toml"
+    path.write_text("this is = = not toml")
+    with pytest.raises(ConfigurationError, match="not valid TOML"):
+        write_profile("p", api_key="k-0123456789", path=path)
+    assert path.read_text() == "this is = = not toml"
+
+
+def test_write_profile_round_trips_odd_strings(tmp_path: Path) -> None:
+    """Quotes, backslashes and unicode in values survive a write and a read."""
+    path = tmp_path / "config.toml"
+    key = 'k-"quoted"\\back\\slash-ünï'
+    write_profile('we"ird name', api_key=key, base_url="http://127.0.0.1:1/", path=path)
+    settings = load_settings(profile='we"ird name', config_file=path, env={})
+    assert settings.api_key is not None
+    assert settings.api_key.get_secret_value() == key
+    assert settings.base_url == "http://127.0.0.1:1"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"

@@ -1,0 +1,236 @@
+"""What a new user meets in the first hour: each bad input gives the right exit code, a
+one-line message and a hint that names what to change in the CLI's own terms.
+
+Table-driven: (arguments, environment) → (exit code, text of the first line, text of the
+hint). Also: ``config list`` / ``auth status`` show where settings come from, ``configure``
+checks the key, ``kv ls`` hides artifact internals, ``api-keys delete`` tells an unknown id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cli.conftest import CliResult
+
+Run = Callable[..., CliResult]
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    args: tuple[str, ...]
+    env: dict[str, str]
+    code: int
+    first: str
+    hint: str | None
+
+
+def _first_and_hint(stderr: str) -> tuple[str, str]:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    first = next((line for line in lines if line.startswith(("terrateam:", "Error:"))), "")
+    hint = next((line for line in lines if line.startswith("hint:")), "")
+    return first, hint
+
+
+# {url}, {inst} are filled from the live emulator.
+CASES = [
+    Case(
+        "no installation id names the CLI flag, not Python's keyword",
+        ("kv", "get", "some/key"),
+        {"TERRATEAM_INSTALLATION_ID": ""},
+        1,
+        "no installation id given",
+        "--installation-id",
+    ),
+    Case(
+        "a non-numeric -i under kv",
+        ("kv", "get", "-i", "abc", "some/key"),
+        {},
+        1,
+        "installation id must be an integer",
+        "--installation-id",
+    ),
+    Case(
+        "a base URL without a scheme",
+        ("whoami",),
+        {"TERRATEAM_BASE_URL": "{hostport}"},
+        1,
+        "did you mean 'http://{hostport}'",
+        "TERRATEAM_BASE_URL",
+    ),
+    Case(
+        "a base URL ending in /api explains the doubled path",
+        ("whoami",),
+        {"TERRATEAM_BASE_URL": "{url}/api"},
+        1,
+        "/api/api/v1/",
+        "server root",
+    ),
+    Case(
+        "a refused connection names the host",
+        ("whoami",),
+        {"TERRATEAM_BASE_URL": "http://127.0.0.1:9"},
+        5,
+        "to http://127.0.0.1:9",
+        "auth status",
+    ),
+    Case(
+        "a malformed work manifest id is a usage error, not a bug",
+        ("work-manifests", "get", "not-a-uuid"),
+        {},
+        1,
+        "must be a UUID",
+        None,
+    ),
+    Case(
+        "a malformed API key id is a usage error, not a bug",
+        ("api-keys", "delete", "not-a-uuid"),
+        {},
+        1,
+        "must be a UUID",
+        None,
+    ),
+    Case(
+        "an unknown capability lists the known ones",
+        ("api-keys", "create", "x", "--cap", "bogus"),
+        {},
+        1,
+        "unknown capability 'bogus'",
+        None,
+    ),
+    Case(
+        "an unknown profile lists the profiles there are",
+        ("--profile", "nope", "whoami"),
+        {},
+        1,
+        "profile 'nope' not found",
+        "terrateam configure --profile NAME",
+    ),
+    Case(
+        "a bad TERRATEAM_OUTPUT names the variable",
+        ("installations", "list"),
+        {"TERRATEAM_OUTPUT": "xml"},
+        1,
+        "TERRATEAM_OUTPUT='xml'",
+        "TERRATEAM_OUTPUT",
+    ),
+    Case(
+        "no credential at all",
+        ("whoami",),
+        {"TERRATEAM_API_KEY": ""},
+        1,
+        "no Terrateam credential found",
+        "terrateam configure",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_input_table(case: Case, cli: Run, live: Any, cli_env: dict[str, str]) -> None:
+    """Each bad input: documented exit code, one clear first line, a hint in CLI terms."""
+    hostport = live.url.split("://", 1)[1]
+    fill = {"url": live.url, "hostport": hostport, "inst": str(live.installation_id)}
+    for name, value in case.env.items():
+        cli_env[name] = value.format(**fill)
+    result = cli(*case.args)
+    assert result.exit_code == case.code, result.stderr
+    first, hint = _first_and_hint(result.stderr)
+    assert case.first.format(**fill) in first, result.stderr
+    assert "this is a bug" not in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "pass installation_id=" not in result.stderr  # Python keyword syntax
+    if case.hint is not None:
+        assert case.hint in hint, result.stderr
+
+
+def test_cas_on_existing_key_says_it_exists(cli: Run, live: Any) -> None:
+    """A create-only cas (no --version) on an existing key says so and how to update."""
+    assert cli("kv", "set", "fh/k", "--json", "1").exit_code == 0
+    result = cli("kv", "cas", "fh/k", "--json", "2")
+    assert result.exit_code == 4
+    first, hint = _first_and_hint(result.stderr)
+    assert "KVKeyExistsError" in first
+    assert "--version" in hint
+    assert "changed since it was read" not in result.stderr
+
+
+def test_select_500_gets_a_hint(cli: Run, live: Any) -> None:
+    """The server's 500 for any non-empty --select is explained (faithful emulator mode)."""
+    assert cli("kv", "set", "fh/sel", "--json", '{"env": "prod"}').exit_code == 0
+    result = cli("kv", "get", "fh/sel", "-s", "env=$.env")
+    assert result.exit_code == 5
+    _, hint = _first_and_hint(result.stderr)
+    assert "--select" in hint
+    assert "jq" in hint
+
+
+def test_kv_ls_hides_artifact_internals(cli: Run, live: Any, tmp_path: Path) -> None:
+    """An artifact lists as its one key; --all shows the chunk generations too."""
+    blob = tmp_path / "blob.bin"
+    blob.write_bytes(b"x" * 5000)
+    pushed = cli("artifact", "push", "fh/art", str(blob))
+    assert pushed.exit_code == 0, pushed.stderr
+    keys = json.loads(cli("kv", "ls", "fh/").stdout)
+    assert keys == ["fh/art"]
+    every = json.loads(cli("kv", "ls", "fh/", "--all").stdout)
+    assert any("/.gen/" in key for key in every)
+
+
+def test_api_keys_delete_unknown_id_says_nothing_deleted(cli: Run, live: Any) -> None:
+    """Deleting an id that is not there says so (the server's answer is the same)."""
+    result = cli("api-keys", "delete", "3fa85f64-5717-4562-b3fc-2c963f66afa6", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["deleted"] is False
+    created = json.loads(
+        cli("api-keys", "create", "fh-temp", "--cap", "kv_store_read", "-o", "json").stdout
+    )
+    gone = cli("api-keys", "delete", created["id"], "-o", "json")
+    assert json.loads(gone.stdout)["deleted"] is True
+
+
+def test_config_list_shows_sources_and_no_secret(
+    cli: Run, live: Any, cli_env: dict[str, str]
+) -> None:
+    """config list: each setting with its source; the key as kind + fingerprint only."""
+    result = cli("--installation-id", "7", "config", "list", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["base_url"] == {"value": live.url, "source": "TERRATEAM_BASE_URL"}
+    assert doc["installation_id"] == {"value": "7", "source": "--installation-id"}
+    assert doc["vcs"]["source"] == "default"
+    assert doc["credential"]["source"] == "TERRATEAM_API_KEY"
+    assert doc["credential"]["value"].startswith("API key (redacted, sha256:")
+    assert live.api_key not in result.stdout + result.stderr
+
+
+def test_auth_status_checks_the_key(cli: Run, live: Any, cli_env: dict[str, str]) -> None:
+    """auth status: ok with the user for a good key; exit 2 and the reason for a bad one."""
+    good = cli("auth", "status", "-o", "json")
+    assert good.exit_code == 0, good.stderr
+    status = json.loads(good.stdout)["status"]
+    assert status["ok"] is True
+    assert status["user"]
+    cli_env["TERRATEAM_API_KEY"] = live.api_key[:-4] + "AAAA"
+    bad = cli("auth", "status", "-o", "json")
+    assert bad.exit_code == 2
+    assert json.loads(bad.stdout)["status"]["ok"] is False
+    assert cli_env["TERRATEAM_API_KEY"] not in bad.stdout + bad.stderr
+
+
+def test_configure_checks_key_and_honours_base_url_env(
+    cli: Run, live: Any, cli_env: dict[str, str]
+) -> None:
+    """configure takes TERRATEAM_BASE_URL and refuses (writes nothing for) a rejected key."""
+    path = Path(cli_env["TERRATEAM_CONFIG_FILE"])
+    bad = cli("configure", "--profile", "x", input=live.api_key[:-4] + "AAAA\n")
+    assert bad.exit_code == 2
+    assert not path.exists()
+    good = cli("configure", "--profile", "x", input=live.api_key + "\n")
+    assert good.exit_code == 0, good.stderr
+    assert f'base_url = "{live.url}"' in path.read_text()
