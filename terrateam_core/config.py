@@ -38,6 +38,7 @@ __all__ = [
     "default_config_path",
     "load_settings",
     "max_retries_from_env",
+    "parse_installation_id",
     "write_profile",
 ]
 
@@ -120,7 +121,9 @@ def _warn_if_readable(path: Path) -> None:
         )
 
 
-def _parse_installation_id(value: object, where: str) -> int | None:
+def parse_installation_id(value: object, where: str) -> int | None:
+    """Parse an installation id given as text or int (``None``/``""``: not set); *where*
+    names its source in the error (ending in "argument" for a front end's own flag)."""
     if value is None or value == "":
         return None
     try:
@@ -278,7 +281,7 @@ def load_settings(
         access_token=SecretStr(str(tok)) if tok is not None else None,
         base_url=url,
         vcs=str(vcs_value),
-        installation_id=_parse_installation_id(inst, inst_src),
+        installation_id=parse_installation_id(inst, inst_src),
         profile=chosen if (profile_name or prof) else None,
         credential_source=key_src or tok_src,
         config_file=path,

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CliState",
+    "InstallationOpt",
     "LimitOpt",
     "OutputOpt",
     "RootGroup",
@@ -47,14 +48,31 @@ OutputOpt = Annotated[
     typer.Option(
         "--output",
         "-o",
-        help="Output format [default: table on a terminal, json when piped].",
+        metavar="table|json|yaml",
+        help="Output format [env: TERRATEAM_OUTPUT; default: table on a terminal, json when "
+        "piped].",
         show_default=False,
     ),
 ]
 
+InstallationOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--installation-id",
+        "-i",
+        metavar="ID",
+        help="Installation to act on [env: TERRATEAM_INSTALLATION_ID].",
+        show_default=False,
+    ),
+]
+"""``-i/--installation-id`` on every per-installation command (as under ``kv``); a text
+option so a bad value gets the core's message naming the flag, not a parser's."""
+
 LimitOpt = Annotated[
     int,
-    typer.Option("--limit", "-n", min=0, help="At most this many items (0: no limit)."),
+    typer.Option(
+        "--limit", "-n", min=0, metavar="N", help="At most this many items (0: no limit)."
+    ),
 ]
 
 
@@ -85,7 +103,7 @@ class CliState:
     profile: str | None = None
     base_url: str | None = None
     vcs: str | None = None
-    installation_id: int | None = None
+    installation_id: str | None = None
     debug: bool = False
     no_color: bool = False
     token_cache: bool = True
@@ -169,24 +187,28 @@ def root_callback(
     ctx: typer.Context,
     profile: Annotated[
         str | None,
-        typer.Option(help="Profile in the config file [env: TERRATEAM_PROFILE]."),
+        typer.Option(metavar="NAME", help="Profile in the config file [env: TERRATEAM_PROFILE]."),
     ] = None,
     base_url: Annotated[
         str | None,
         typer.Option(
             "--base-url",
             "--api-base",
+            metavar="URL",
             help="Terrateam server root, without /api [env: TERRATEAM_BASE_URL].",
         ),
     ] = None,
     vcs: Annotated[
         str | None,
-        typer.Option(help="github or gitlab [env: TERRATEAM_VCS].", callback=_vcs_callback),
+        typer.Option(metavar="github|gitlab", help="[env: TERRATEAM_VCS]", callback=_vcs_callback),
     ] = None,
     installation_id: Annotated[
-        int | None,
+        str | None,
         typer.Option(
-            "--installation-id", help="Default installation [env: TERRATEAM_INSTALLATION_ID]."
+            "--installation-id",
+            "-i",
+            metavar="ID",
+            help="Default installation [env: TERRATEAM_INSTALLATION_ID].",
         ),
     ] = None,
     debug: Annotated[
@@ -236,11 +258,16 @@ def _skip_httpx_cli() -> None:
 
 
 class RootGroup(TyperGroup):
-    """The root command group: maps errors to exit codes in one place.
+    """The root command group: maps errors to exit codes in one place; help in words.
 
     Click exits 2 on a usage error; our contract says 1 (2 means auth), and every
     uncaught core error must become one line plus a hint rather than a traceback.
     """
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        from terrateam_core.cli._help import word_metavars
+
+        return word_metavars(super().get_command(ctx, cmd_name))
 
     def main(  # type: ignore[override]
         self,

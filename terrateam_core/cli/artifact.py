@@ -17,7 +17,13 @@ from typing import Annotated, Any
 
 import typer
 
-from terrateam_core.cli._common import OutputOpt, client_from_ctx, output_format, state_from_ctx
+from terrateam_core.cli._common import (
+    InstallationOpt,
+    OutputOpt,
+    client_from_ctx,
+    output_format,
+    state_from_ctx,
+)
 from terrateam_core.cli._output import emit
 from terrateam_core.cli.kv_options import ReadCapOpt, WriteCapOpt, parse_caps
 
@@ -106,12 +112,16 @@ def push(
     read_cap: ReadCapOpt = None,
     write_cap: WriteCapOpt = None,
     output: OutputOpt = None,
+    installation_id: InstallationOpt = None,
 ) -> None:
-    """Upload FILE as the artifact KEY (atomic: readers see the old or the new, never a mix)."""
+    """Upload FILE as the artifact KEY.
+
+    Atomic: readers see the old or the new artifact, never a mix.
+    """
     from terrateam_core._artifacts import put_artifact
 
     size = parse_size(chunk_size)
-    client = client_from_ctx(ctx)
+    client = client_from_ctx(ctx, installation_id=installation_id)
     with _progress(f"push {key}", no_color=state_from_ctx(ctx).no_color) as progress:
         info = put_artifact(
             client,
@@ -132,29 +142,39 @@ def pull(
     key: KeyArg,
     file: Annotated[Path, typer.Argument(help="Where to write it (replaced atomically).")],
     output: OutputOpt = None,
+    installation_id: InstallationOpt = None,
 ) -> None:
     """Download the artifact KEY to FILE; exit 7 when a checksum does not match."""
     from terrateam_core._artifacts import get_artifact
 
-    client = client_from_ctx(ctx)
+    client = client_from_ctx(ctx, installation_id=installation_id)
     with _progress(f"pull {key}", no_color=state_from_ctx(ctx).no_color) as progress:
         info = get_artifact(client, key, file, progress=progress)
     emit(info, output_format(output), columns=_COLUMNS)
 
 
 @app.command("info")
-def info(ctx: typer.Context, key: KeyArg, output: OutputOpt = None) -> None:
+def info(
+    ctx: typer.Context,
+    key: KeyArg,
+    output: OutputOpt = None,
+    installation_id: InstallationOpt = None,
+) -> None:
     """Show the artifact's size, sha256, chunking and layout."""
     from terrateam_core._artifacts import artifact_info
 
-    emit(artifact_info(client_from_ctx(ctx), key), output_format(output), columns=_COLUMNS)
+    emit(
+        artifact_info(client_from_ctx(ctx, installation_id=installation_id), key),
+        output_format(output),
+        columns=_COLUMNS,
+    )
 
 
 @app.command("rm")
-def rm(ctx: typer.Context, key: KeyArg) -> None:
+def rm(ctx: typer.Context, key: KeyArg, installation_id: InstallationOpt = None) -> None:
     """Delete the artifact KEY (pointer, then chunks); exit 3 when there is none."""
     from terrateam_core._artifacts import delete_artifact
 
-    if not delete_artifact(client_from_ctx(ctx), key):
+    if not delete_artifact(client_from_ctx(ctx, installation_id=installation_id), key):
         sys.stderr.write(f"terrateam: no artifact at {key!r}\n")
         raise typer.Exit(3)

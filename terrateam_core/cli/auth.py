@@ -44,7 +44,9 @@ def configure(
     ] = None,
     base_url: Annotated[str | None, typer.Option("--base-url", "--api-base")] = None,
     vcs: Annotated[str | None, typer.Option(help="github or gitlab.")] = None,
-    installation_id: Annotated[int | None, typer.Option("--installation-id", "-i")] = None,
+    installation_id: Annotated[
+        str | None, typer.Option("--installation-id", "-i", metavar="ID")
+    ] = None,
     verify: Annotated[
         bool,
         typer.Option(
@@ -54,7 +56,9 @@ def configure(
     ] = True,
     output: OutputOpt = None,
 ) -> None:
-    """Write a profile to the config file (mode 0600, replaced atomically).
+    """Save a profile: API key, server, installation.
+
+    The file is written with mode 0600 and replaced atomically.
 
     The API key is read from a hidden prompt, or from stdin when it is not a
     terminal; it is never accepted as an argument. The base URL defaults to
@@ -67,7 +71,7 @@ def configure(
     """
     import os
 
-    from terrateam_core.config import check_base_url, write_profile
+    from terrateam_core.config import check_base_url, parse_installation_id, write_profile
 
     state = state_from_ctx(ctx)
     vcs = vcs or state.vcs
@@ -77,6 +81,9 @@ def configure(
     url = base_url or state.base_url or os.environ.get("TERRATEAM_BASE_URL") or None
     if url is not None:
         url = check_base_url(url, "--base-url")
+    inst = parse_installation_id(
+        installation_id or state.installation_id, "installation_id argument"
+    )
     api_key = _read_api_key()
     if verify:
         from terrateam_core import TerrateamClient
@@ -88,7 +95,7 @@ def configure(
         api_key=api_key,
         base_url=url,
         vcs=vcs,
-        installation_id=installation_id or state.installation_id,
+        installation_id=inst,
     )
     fmt = output_format(output)
     if fmt is OutputFormat.table:

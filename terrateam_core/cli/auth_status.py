@@ -39,7 +39,9 @@ def _check(ctx: typer.Context) -> tuple[dict[str, Any], BaseException | None]:
 
 @app.command("status")
 def status(ctx: typer.Context, output: OutputOpt = None) -> None:
-    """Show where each setting comes from and check the key with one token refresh.
+    """Show the settings in force and check the key.
+
+    Where each setting comes from, then one token refresh against the server.
 
     Exit 0 when the server accepts the credential, 2 when it refuses it, 1 when no
     credential is configured, 5 when the server cannot be reached.

@@ -101,7 +101,9 @@ def describe_settings(ctx: typer.Context) -> list[dict[str, Any]]:
 
 @app.command("list")
 def list_settings(ctx: typer.Context, output: OutputOpt = None) -> None:
-    """List each effective setting and its source (flag, variable, profile or default).
+    """List each setting and where it comes from.
+
+    The source is a flag, a variable, a profile or the default.
 
     Secrets are shown as their kind and a fingerprint, never in clear. Nothing is sent
     to the server; `terrateam auth status` also checks the key.

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from terrateam_core.cli._common import (
+    InstallationOpt,
     LimitOpt,
     OutputOpt,
     client_from_ctx,
@@ -42,8 +43,9 @@ def list_dirspaces(
     tz: Annotated[str | None, typer.Option("--tz", help="Time zone for dates in --q.")] = None,
     limit: LimitOpt = 100,
     output: OutputOpt = None,
+    installation_id: InstallationOpt = None,
 ) -> None:
     """List dirspaces, newest first."""
-    client = client_from_ctx(ctx)
+    client = client_from_ctx(ctx, installation_id=installation_id)
     items = take(client.dirspaces.list(q=q, tz=tz, **page_args(limit)), limit)
     emit(items, output_format(output), columns=_COLUMNS, no_color=state_from_ctx(ctx).no_color)

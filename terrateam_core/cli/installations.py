@@ -28,7 +28,10 @@ _COLUMNS = [
 
 @app.command("list")
 def list_installations(ctx: typer.Context, output: OutputOpt = None) -> None:
-    """List the installations of the current user for the chosen VCS."""
+    """List the current user's installations.
+
+    For the chosen VCS (--vcs).
+    """
     client = client_from_ctx(ctx)
     items = client.installations.list()
     emit(items, output_format(output), columns=_COLUMNS, no_color=state_from_ctx(ctx).no_color)

@@ -47,7 +47,10 @@ app = typer.Typer(
 )
 
 OutputOpt = Annotated[
-    OutputKind, typer.Option("-o", "--output", help="data (the value) or record (JSON).")
+    OutputKind,
+    typer.Option(
+        "-o", "--output", metavar="data|record", help="data (the value) or record (JSON)."
+    ),
 ]
 KeyArg = Annotated[str, typer.Argument(help="The key.")]
 ARTIFACT_GENERATION_MARK = "/.gen/"
@@ -128,7 +131,10 @@ def set_(
     verbosity: VerbosityOpt = None,
     loggers: LoggersOpt = None,
 ) -> None:
-    """Store one JSON value (stdin, --json or --file) at KEY (an upsert)."""
+    """Store one JSON value at KEY (an upsert).
+
+    The value comes from stdin, --json or --file.
+    """
     value = read_value(json_text, file)
     client = kv_client(
         ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
@@ -210,7 +216,10 @@ def iter_(
     verbosity: VerbosityOpt = None,
     loggers: LoggersOpt = None,
 ) -> None:
-    """Print a JSON array of values (or records) from KEY on, in (key, idx) order."""
+    """Print values (or records) from KEY on, as a JSON array.
+
+    In (key, idx) order.
+    """
     client = kv_client(
         ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
     )
@@ -260,7 +269,10 @@ def ls(
     verbosity: VerbosityOpt = None,
     loggers: LoggersOpt = None,
 ) -> None:
-    """List every key under PREFIX, paging past the server's one-page limit."""
+    """List every key under PREFIX.
+
+    Pages past the server's one-page limit; artifact chunk keys only with --all.
+    """
     client = kv_client(
         ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
     )
@@ -292,7 +304,10 @@ def count(
     verbosity: VerbosityOpt = None,
     loggers: LoggersOpt = None,
 ) -> None:
-    """Print {"count", "max_idx"} for the slots of exactly KEY (0 and null when none)."""
+    """Count the slots of exactly KEY.
+
+    Prints {"count", "max_idx"} (0 and null when none).
+    """
     client = kv_client(
         ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
     )
@@ -408,7 +423,10 @@ def cp(
     verbosity: VerbosityOpt = None,
     loggers: LoggersOpt = None,
 ) -> None:
-    """Copy a file to or from the KV store in ttm's chunk layout (either layout is read)."""
+    """Copy a file to or from the KV store (ttm's layout).
+
+    Either layout is read.
+    """
     from terrateam_core.cli.kv_cp import download, upload
 
     if src.startswith("kv://") == dst.startswith("kv://"):

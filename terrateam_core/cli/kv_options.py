@@ -57,16 +57,20 @@ ApiBaseOpt = Annotated[
     typer.Option(
         "--api-base",
         "--base-url",
+        metavar="URL",
         help="Server root without /api (as ttm) [env: TERRATEAM_BASE_URL].",
         show_default=False,
     ),
 ]
-VcsOpt = Annotated[str | None, typer.Option("--vcs", help="github or gitlab [env: TERRATEAM_VCS].")]
+VcsOpt = Annotated[
+    str | None, typer.Option("--vcs", metavar="github|gitlab", help="[env: TERRATEAM_VCS]")
+]
 InstallationOpt = Annotated[
     str | None,
     typer.Option(
         "-i",
         "--installation-id",
+        metavar="ID",
         help="Installation id [env: TERRATEAM_INSTALLATION_ID].",
         show_default=False,
     ),
@@ -77,11 +81,21 @@ VerboseOpt = Annotated[
 QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="No logging at all.")]
 VerbosityOpt = Annotated[
     str | None,
-    typer.Option("--verbosity", help="quiet, error, warning, info or debug.", show_default=False),
+    typer.Option(
+        "--verbosity",
+        metavar="quiet|error|warning|info|debug",
+        help="Log level on stderr.",
+        show_default=False,
+    ),
 ]
 LoggersOpt = Annotated[
     str | None,
-    typer.Option("--loggers", help="Accepted for ttm compatibility (ignored).", show_default=False),
+    typer.Option(
+        "--loggers",
+        metavar="NAMES",
+        help="Accepted for ttm compatibility (ignored).",
+        show_default=False,
+    ),
 ]
 DraftOpt = Annotated[
     bool,
@@ -90,23 +104,40 @@ DraftOpt = Annotated[
 IdxOpt = Annotated[int | None, typer.Option("--idx", help="Slot index.", show_default=False)]
 SelectOpt = Annotated[
     list[str] | None,
-    typer.Option("-s", "--select", help="Project NAME=PATH (repeatable).", show_default=False),
+    typer.Option(
+        "-s",
+        "--select",
+        metavar="NAME=PATH",
+        help="Project a part of the value (repeatable).",
+        show_default=False,
+    ),
 ]
 ReadCapOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--read-cap", help="Capability a reader needs: name or JSON object.", show_default=False
+        "--read-cap",
+        metavar="CAP",
+        help="Capability a reader needs: name or JSON object.",
+        show_default=False,
     ),
 ]
 WriteCapOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--write-cap", help="Capability a writer needs: name or JSON object.", show_default=False
+        "--write-cap",
+        metavar="CAP",
+        help="Capability a writer needs: name or JSON object.",
+        show_default=False,
     ),
 ]
 JsonOpt = Annotated[
     str | None,
-    typer.Option("--json", help="The value as JSON text (instead of stdin).", show_default=False),
+    typer.Option(
+        "--json",
+        metavar="TEXT",
+        help="The value as JSON text (instead of stdin).",
+        show_default=False,
+    ),
 ]
 FileOpt = Annotated[
     Path | None,

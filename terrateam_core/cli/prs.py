@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from terrateam_core.cli._common import (
+    InstallationOpt,
     LimitOpt,
     OutputOpt,
     client_from_ctx,
@@ -39,8 +40,9 @@ def list_prs(
     pr: Annotated[int | None, typer.Option("--pr", help="Only this pull request number.")] = None,
     limit: LimitOpt = 100,
     output: OutputOpt = None,
+    installation_id: InstallationOpt = None,
 ) -> None:
     """List pull requests, newest number first."""
-    client = client_from_ctx(ctx)
+    client = client_from_ctx(ctx, installation_id=installation_id)
     items = take(client.pull_requests.list(pr=pr, **page_args(limit)), limit)
     emit(items, output_format(output), columns=_COLUMNS, no_color=state_from_ctx(ctx).no_color)

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from terrateam_core.cli import _report
-from terrateam_core.cli._common import client_from_ctx, new_app, state_from_ctx
+from terrateam_core.cli._common import InstallationOpt, client_from_ctx, new_app, state_from_ctx
 from terrateam_core.cli._duration import parse_duration
 from terrateam_core.cli._output import console, print_table, to_jsonable
 
@@ -57,6 +57,7 @@ def report(
         ),
     ] = None,
     slowest: Annotated[int, typer.Option(min=0, help="How many slowest runs to list.")] = 10,
+    installation_id: InstallationOpt = None,
 ) -> None:
     """Summarize work manifests: counts by state and run type, success rate,
     p50/p95 duration per repo and dirspace, and the slowest runs."""
@@ -65,7 +66,7 @@ def report(
         cutoff = now - timedelta(seconds=parse_duration(since))
     except (ValueError, OverflowError) as exc:
         raise typer.BadParameter(str(exc), param_hint="--since") from None
-    client = client_from_ctx(ctx)
+    client = client_from_ctx(ctx, installation_id=installation_id)
     runs = [
         to_jsonable(wm) for wm in client.work_manifests.list(q=build_query(cutoff, repo), limit=100)
     ]

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from terrateam_core.cli._common import (
+    InstallationOpt,
     LimitOpt,
     OutputOpt,
     client_from_ctx,
@@ -27,9 +28,14 @@ _COLUMNS = [("id", "id"), ("name", "name"), ("setup", "setup"), ("updated_at", "
 
 
 @app.command("list")
-def list_repos(ctx: typer.Context, limit: LimitOpt = 0, output: OutputOpt = None) -> None:
+def list_repos(
+    ctx: typer.Context,
+    limit: LimitOpt = 0,
+    output: OutputOpt = None,
+    installation_id: InstallationOpt = None,
+) -> None:
     """List the installation's repositories (sorted by name)."""
-    client = client_from_ctx(ctx)
+    client = client_from_ctx(ctx, installation_id=installation_id)
     items = take(client.repos.list(**page_args(limit)), limit)
     emit(items, output_format(output), columns=_COLUMNS, no_color=state_from_ctx(ctx).no_color)
 
@@ -40,14 +46,17 @@ def refresh(
     wait: Annotated[bool, typer.Option("--wait", help="Wait for the refresh task.")] = False,
     timeout: Annotated[str, typer.Option(help="With --wait: give up after this long.")] = "15m",
     output: OutputOpt = None,
+    installation_id: InstallationOpt = None,
 ) -> None:
-    """Ask Terrateam to re-read the installation's repositories from the VCS.
+    """Re-read the installation's repositories from the VCS.
+
+    Terrateam runs this as an asynchronous task.
 
     Without --wait, prints the task id. With --wait, exits 0 when the task
     completes, 8 when it fails or is aborted, 6 on timeout.
     """
     seconds = _duration_option(timeout)
-    client = client_from_ctx(ctx)
+    client = client_from_ctx(ctx, installation_id=installation_id)
     task_id = client.repos.refresh()
     fmt = output_format(output)
     if not wait:

@@ -73,7 +73,9 @@ def mask(
         str | None, typer.Option("--loggers", help="Accepted for ttm compatibility.")
     ] = None,
 ) -> None:
-    """Replace every occurrence of a secret with the mask (longest match first).
+    """Replace every secret in the text with the mask.
+
+    Longest match first.
 
     Unlike ttm, a secret split across reads is still masked, and empty secrets are ignored.
     """

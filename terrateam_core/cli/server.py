@@ -20,6 +20,9 @@ app = new_app("Server information.")
 
 @app.command("config")
 def config(ctx: typer.Context, output: OutputOpt = None) -> None:
-    """Show the server's configuration (VCS endpoints; no authentication needed)."""
+    """Show the server's configuration.
+
+    Its VCS endpoints; no authentication needed.
+    """
     client = client_from_ctx(ctx)
     emit(client.server.config(), output_format(output), no_color=state_from_ctx(ctx).no_color)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from terrateam_core.cli._common import (
+    InstallationOpt,
     OutputOpt,
     client_from_ctx,
     new_app,
@@ -64,9 +65,13 @@ def show(
     repo_id: Annotated[str, typer.Option("--repo-id", help="Repository id (see `repos list`).")],
     pr: Annotated[int, typer.Option("--pr", help="Pull request number.")],
     output: OutputOpt = None,
+    installation_id: InstallationOpt = None,
 ) -> None:
-    """Show the stacks and their states for one pull request (404 → exit 3)."""
-    client = client_from_ctx(ctx)
+    """Show the stacks of one pull request.
+
+    With their states; an unknown pull request exits 3.
+    """
+    client = client_from_ctx(ctx, installation_id=installation_id)
     stacks = client.stacks.get(repo_id, pr)
     fmt = output_format(output)
     no_color = state_from_ctx(ctx).no_color

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from terrateam_core.cli._common import (
+    InstallationOpt,
     LimitOpt,
     OutputOpt,
     client_from_ctx,
@@ -65,9 +66,13 @@ def list_work_manifests(
     tz: TzOpt = None,
     limit: LimitOpt = 100,
     output: OutputOpt = None,
+    installation_id: InstallationOpt = None,
 ) -> None:
-    """List work manifests, newest first (``--q 'sort:asc'`` for oldest first)."""
-    client = client_from_ctx(ctx)
+    """List work manifests, newest first.
+
+    ``--q 'sort:asc'`` lists oldest first.
+    """
+    client = client_from_ctx(ctx, installation_id=installation_id)
     items = take(client.work_manifests.list(q=q, tz=tz, **page_args(limit)), limit)
     emit(
         items,
@@ -83,9 +88,10 @@ def get(
     ctx: typer.Context,
     wm_id: Annotated[str, typer.Argument(metavar="ID")],
     output: OutputOpt = None,
+    installation_id: InstallationOpt = None,
 ) -> None:
     """Show one work manifest."""
-    client = client_from_ctx(ctx)
+    client = client_from_ctx(ctx, installation_id=installation_id)
     emit(client.work_manifests.get(wm_id), output_format(output))
 
 
@@ -97,9 +103,10 @@ def outputs(
     lite: Annotated[bool, typer.Option("--lite", help="Omit step payloads.")] = False,
     limit: LimitOpt = 0,
     output: OutputOpt = None,
+    installation_id: InstallationOpt = None,
 ) -> None:
     """List the step outputs of a work manifest, in step order."""
-    client = client_from_ctx(ctx)
+    client = client_from_ctx(ctx, installation_id=installation_id)
     items = take(client.work_manifests.outputs(wm_id, q=q, lite=lite, **page_args(limit)), limit)
     emit(
         items, output_format(output), columns=_OUTPUT_COLUMNS, no_color=state_from_ctx(ctx).no_color
@@ -113,6 +120,7 @@ def wait(
     timeout: Annotated[str, typer.Option(help="Give up after this long (e.g. 30m).")] = "30m",
     interval: Annotated[str, typer.Option(help="Poll interval.")] = "5s",
     output: OutputOpt = None,
+    installation_id: InstallationOpt = None,
 ) -> None:
     """Wait for a run to finish; the exit code is its outcome.
 
@@ -123,7 +131,7 @@ def wait(
         seconds, poll = parse_duration(timeout), parse_duration(interval)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    client = client_from_ctx(ctx)
+    client = client_from_ctx(ctx, installation_id=installation_id)
     if sys.stderr.isatty():
         typer.echo(f"waiting for work manifest {wm_id} (timeout {timeout})…", err=True)
     final = client.work_manifests.wait(wm_id, timeout=seconds, poll_interval=poll)

@@ -234,3 +234,97 @@ def test_configure_checks_key_and_honours_base_url_env(
     good = cli("configure", "--profile", "x", input=live.api_key + "\n")
     assert good.exit_code == 0, good.stderr
     assert f'base_url = "{live.url}"' in path.read_text()
+
+
+PER_INSTALLATION = {
+    ("kv",),
+    ("artifact",),
+    ("repos",),
+    ("prs",),
+    ("work-manifests",),
+    ("dirspaces",),
+    ("stacks",),
+    ("report",),
+}
+NO_OUTPUT = {("kv", "count"), ("kv", "size"), ("kv", "commit"), ("kv", "cp"), ("artifact", "rm")}
+NO_OUTPUT |= {("secrets", "mask"), ("report",)}
+
+
+def _leaf_commands() -> list[tuple[tuple[str, ...], Any]]:
+    import typer
+
+    from terrateam_core.cli._app import build_app
+
+    root = typer.main.get_command(build_app())
+    found: list[tuple[tuple[str, ...], Any]] = []
+
+    def walk(command: Any, path: tuple[str, ...]) -> None:
+        subs = getattr(command, "commands", None)
+        if subs:
+            for name, sub in subs.items():
+                walk(sub, (*path, name))
+        else:
+            found.append((path, command))
+
+    walk(root, ())
+    return found
+
+
+def test_grammar_every_command_has_i_and_o() -> None:
+    """The one grammar: -i/--installation-id on every per-installation command, and
+    -o/--output on every command that prints data (docs/cli.md "Grammar")."""
+    missing: list[str] = []
+    for path, command in _leaf_commands():
+        opts = {opt for param in command.params for opt in param.opts}
+        per_installation = any(path[: len(p)] == p for p in PER_INSTALLATION)
+        if per_installation and not {"-i", "--installation-id"} <= opts:
+            missing.append(f"{' '.join(path)}: -i/--installation-id")
+        if path not in NO_OUTPUT and not {"-o", "--output"} <= opts:
+            missing.append(f"{' '.join(path)}: -o/--output")
+    assert not missing, missing
+
+
+def test_help_shows_no_python_types(cli: Run) -> None:
+    """Option help uses words (ID, URL, N, table|json|yaml), never Python type names."""
+    for path, _ in _leaf_commands():
+        text = cli(*path, "--help").stdout
+        for option_line in (line for line in text.splitlines() if line.strip().startswith("-")):
+            assert "list[" not in option_line, (path, option_line)
+            assert "<str>" not in option_line, (path, option_line)
+            assert "<int>" not in option_line, (path, option_line)
+
+
+def test_per_command_installation_flag_wins(cli: Run, live: Any, cli_env: dict[str, str]) -> None:
+    """`repos list -i N` works like the global option and overrides the environment."""
+    cli_env["TERRATEAM_INSTALLATION_ID"] = "999999"
+    result = cli("repos", "list", "-i", str(live.installation_id), "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)
+    bad = cli("repos", "list", "-i", "abc")
+    assert bad.exit_code == 1
+    assert "installation id must be an integer" in bad.stderr
+    assert "--installation-id" in bad.stderr
+
+
+def test_every_summary_is_whole_and_short() -> None:
+    """Every command's one-line summary fits an 80-column listing whole (no "…")."""
+    import typer
+
+    from terrateam_core.cli._app import build_app
+    from terrateam_core.cli._help import SUMMARY_MAX
+
+    root = typer.main.get_command(build_app())
+    long: list[str] = []
+
+    def walk(command: Any, path: tuple[str, ...]) -> None:
+        for name, sub in (getattr(command, "commands", None) or {}).items():
+            text = sub.get_short_help_str(limit=200)
+            if len(text) > SUMMARY_MAX or text.endswith(("...", "…")):
+                long.append(f"{' '.join((*path, name))}: {text!r}")
+            walk(sub, (*path, name))
+
+    ctx_root = root
+    for name in list(getattr(ctx_root, "commands", {})):
+        ctx_root.get_command(None, name)  # tidies the group (metavars, summaries)
+    walk(root, ())
+    assert not long, long
