@@ -42,7 +42,11 @@ GROUPS: dict[str, tuple[str, str | None]] = {
 }
 
 # Root options that take a value (so the token after them is not the command name).
-_VALUE_OPTIONS = frozenset({"--profile", "--base-url", "--api-base", "--vcs", "--installation-id"})
+_VALUE_OPTIONS = frozenset(
+    {"--profile", "--base-url", "--api-base", "--vcs", "--installation-id", "-i"}
+)
+
+_FLAG_OPTIONS = frozenset({"--debug", "--no-color", "--no-trunc", "--no-token-cache"})
 
 
 def selected_group(args: Sequence[str]) -> str | None:
@@ -59,8 +63,7 @@ def selected_group(args: Sequence[str]) -> str | None:
         elif arg == "--version":
             return ""  # eager: prints and exits before any command is looked up
         elif arg.startswith("-"):
-            flags = {"--debug", "--no-color", "--no-token-cache"}
-            if arg.split("=", 1)[0] not in _VALUE_OPTIONS | flags:
+            if arg.split("=", 1)[0] not in _VALUE_OPTIONS | _FLAG_OPTIONS:
                 return None  # --help, completion options, typos: the full app
         else:
             return arg if arg in GROUPS else None

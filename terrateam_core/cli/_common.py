@@ -223,6 +223,10 @@ def root_callback(
             "[env: TERRATEAM_TOKEN_CACHE=0].",
         ),
     ] = False,
+    no_trunc: Annotated[
+        bool,
+        typer.Option("--no-trunc", help="Fold long table cells instead of cutting them with …."),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -239,6 +243,10 @@ def root_callback(
     state.profile, state.base_url, state.vcs = profile, base_url, vcs
     state.installation_id, state.debug, state.no_color = installation_id, debug, no_color
     state.token_cache = not no_token_cache
+    if no_trunc:
+        from terrateam_core.cli._output import set_no_trunc
+
+        set_no_trunc(True)
     if debug:
         from terrateam_core import set_debug_logging
 

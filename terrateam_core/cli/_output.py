@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -20,8 +21,10 @@ __all__ = [
     "OutputFormat",
     "cell",
     "emit",
+    "is_identifier_column",
     "kind_cell",
     "resolve_format",
+    "set_no_trunc",
     "to_jsonable",
 ]
 
@@ -160,6 +163,29 @@ def console(*, no_color: bool = False, stderr: bool = False) -> Any:
     )
 
 
+# Identifiers are copied and pasted: a UUID or a sha256 broken over two lines no longer
+# pastes. Such columns are never wrapped; prose columns give up their width first.
+_ID_NAME = re.compile(r"(^|_)(id|sha|sha256|hash|generation|key|uuid)$")
+_PROSE_MIN = 5  # a squeezed prose column still shows a few letters, not a lone "…"
+_ID_VALUE = re.compile(r"^[0-9a-fA-F-]{16,}$")
+_no_trunc = False
+
+
+def set_no_trunc(value: bool) -> None:
+    """``--no-trunc``: prose cells fold onto more lines instead of ending in "…"."""
+    global _no_trunc
+    _no_trunc = value
+
+
+def is_identifier_column(key: str, cells: Sequence[str]) -> bool:
+    """True for columns of ids, keys and digests (kept whole in tables)."""
+    values = [c for c in cells if c and c != "-"]
+    if not values or any(" " in c for c in values):
+        return False
+    leaf = key.rsplit(".", 1)[-1]
+    return bool(_ID_NAME.search(leaf)) or all(_ID_VALUE.match(c) for c in values)
+
+
 def print_table(
     value: Any,
     *,
@@ -181,10 +207,21 @@ def print_table(
     if isinstance(value, list):
         rows = [r if isinstance(r, Mapping) else {"value": r} for r in value]
         cols = list(columns) if columns else _default_columns(rows)
-        for _, header in cols:
-            table.add_column(header, overflow="fold")
-        for row in rows:
-            table.add_row(*(show(row, key) for key, _ in cols))
+        cells = [[show(row, key) for key, _ in cols] for row in rows]
+        for i, (key, header) in enumerate(cols):
+            column = [line[i] for line in cells]
+            if is_identifier_column(key, column):
+                width = max([len(header), *(len(c) for c in column)])
+                table.add_column(header, no_wrap=True, min_width=width)
+            else:
+                widest = max([len(header), *(len(c) for c in column)])
+                table.add_column(
+                    header,
+                    overflow="fold" if _no_trunc else "ellipsis",
+                    min_width=min(widest, _PROSE_MIN),
+                )
+        for line in cells:
+            table.add_row(*line)
     elif isinstance(value, Mapping):
         table.add_column("field", style="bold")
         table.add_column("value", overflow="fold")

@@ -328,3 +328,18 @@ def test_every_summary_is_whole_and_short() -> None:
         ctx_root.get_command(None, name)  # tidies the group (metavars, summaries)
     walk(root, ())
     assert not long, long
+
+
+def test_tables_keep_identifiers_whole(live: Any, cli_env: dict[str, str]) -> None:
+    """On an 80-column terminal every UUID in a table stays on one line (copy-paste works)."""
+    import re
+
+    from tests.cli.test_tty import PtyRun, _env
+
+    env = _env(cli_env)
+    env["COLUMNS"] = "80"
+    proc = PtyRun(["--no-color", "work-manifests", "list", "-n", "5", "-o", "table"], env)
+    assert proc.wait() == 0, proc.output
+    text = proc.output.decode()
+    uuids = re.findall(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", text)
+    assert len(uuids) == 5, text
