@@ -65,7 +65,29 @@ class AsyncTerrateamClient(AsyncClientShell, BaseClient):
         token_cache: share access tokens with other processes through this
             :class:`~terrateam_core.token_cache.TokenCache` (API keys only; off by default,
             the ``terrateam`` CLI turns it on).
+
+    Namespaces (one per resource family; every call may override ``vcs`` and, where it
+    applies, ``installation_id``):
+
+    - ``kv``: the KV store and binary artifacts (``get``, ``set``, ``cas``, ``iter``,
+      ``put_artifact``, ``get_artifact`` …)
+    - ``access_tokens``: API keys (``create``, ``list``, ``delete``)
+    - ``installations``, ``repos``, ``pull_requests``: what the user can reach
+    - ``work_manifests``: runs (``list``, ``get``, ``outputs``, ``wait``)
+    - ``dirspaces``, ``stacks``, ``tasks``, ``server``
+    - ``whoami()``, ``get_access_token()``, ``request()``: the rest
     """
+
+    kv: AsyncKV
+    access_tokens: AsyncAccessTokens
+    installations: AsyncInstallations
+    repos: AsyncRepos
+    pull_requests: AsyncPullRequests
+    work_manifests: AsyncWorkManifests
+    dirspaces: AsyncDirspaces
+    stacks: AsyncStacks
+    tasks: AsyncTasks
+    server: AsyncServer
 
     def __init__(
         self,

@@ -40,6 +40,7 @@ __all__ = [
     "finish",
     "json_body",
     "model_parser",
+    "namespace_repr",
     "quote_segment",
     "user_agent",
 ]
@@ -72,6 +73,17 @@ def check_uuid(name: str, value: str) -> str:
             f"{name} must be a UUID such as 3fa85f64-5717-4562-b3fc-2c963f66afa6, got {value!r}",
             argument=name,
         ) from None
+
+
+def namespace_repr(namespace: object, client: object) -> str:
+    """``<WorkManifests: list, get, outputs, wait — client TerrateamClient(...)>``: what a
+    namespace offers, for the REPL and notebooks (the default repr shows an address)."""
+    methods = sorted(
+        name
+        for name in dir(type(namespace))
+        if not name.startswith("_") and callable(getattr(type(namespace), name))
+    )
+    return f"<{type(namespace).__name__}: {', '.join(methods)} — client {client!r}>"
 
 
 def quote_segment(value: str | int) -> str:

@@ -67,7 +67,29 @@ class TerrateamClient(ClientShell, BaseClient):
         token_cache: share access tokens with other processes through this
             :class:`~terrateam_core.token_cache.TokenCache` (API keys only; off by default,
             the ``terrateam`` CLI turns it on).
+
+    Namespaces (one per resource family; every call may override ``vcs`` and, where it
+    applies, ``installation_id``):
+
+    - ``kv``: the KV store and binary artifacts (``get``, ``set``, ``cas``, ``iter``,
+      ``put_artifact``, ``get_artifact`` …)
+    - ``access_tokens``: API keys (``create``, ``list``, ``delete``)
+    - ``installations``, ``repos``, ``pull_requests``: what the user can reach
+    - ``work_manifests``: runs (``list``, ``get``, ``outputs``, ``wait``)
+    - ``dirspaces``, ``stacks``, ``tasks``, ``server``
+    - ``whoami()``, ``get_access_token()``, ``request()``: the rest
     """
+
+    kv: KV
+    access_tokens: AccessTokens
+    installations: Installations
+    repos: Repos
+    pull_requests: PullRequests
+    work_manifests: WorkManifests
+    dirspaces: Dirspaces
+    stacks: Stacks
+    tasks: Tasks
+    server: Server
 
     def __init__(
         self,

@@ -136,6 +136,12 @@ class SyncPaginator(Generic[T]):
         """Fetch and return only the first page."""
         return self._fetch(None)
 
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} max_items={self.max_items!r}: iterate it, or call "
+            ".pages(), .first_page(), .to_list()>"
+        )
+
     def __iter__(self) -> Iterator[T]:
         count = 0
         for page in self.pages():
@@ -182,6 +188,12 @@ class AsyncPaginator(Generic[T]):
     async def first_page(self) -> Page[T]:
         """Fetch and return only the first page."""
         return await self._fetch(None)
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} max_items={self.max_items!r}: `async for` over it, or "
+            "await .first_page(), .to_list(); async for over .pages()>"
+        )
 
     async def __aiter__(self) -> AsyncIterator[T]:
         count = 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from terrateam_core._base import namespace_repr
 from terrateam_core.errors import KVConflictError, KVNotFoundError, ServerError
 from terrateam_core.models import ArtifactInfo, KVCount, KVKeyRef, KVRecord
 from terrateam_core.resources._kv_calls import (
@@ -31,6 +32,9 @@ class AsyncKV:
 
     def __init__(self, client: AsyncTerrateamClient) -> None:
         self._client = client
+
+    def __repr__(self) -> str:
+        return namespace_repr(self, self._client)
 
     def _calls(self, vcs: str | None, installation_id: Scope) -> KVCalls:
         v, i = self._client._scope(vcs, installation_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from terrateam_core._base import check_uuid
+from terrateam_core._base import check_uuid, namespace_repr
 from terrateam_core._pagination import AsyncPaginator, Page
 from terrateam_core._retry import backoff_delay
 from terrateam_core.errors import APIConnectionError, ServerError, TaskTimeoutError
@@ -59,6 +59,9 @@ Scope = int | str | None
 class _Async:
     def __init__(self, client: AsyncTerrateamClient) -> None:
         self._client = client
+
+    def __repr__(self) -> str:
+        return namespace_repr(self, self._client)
 
 
 class AsyncAccessTokens(_Async):

@@ -382,3 +382,21 @@ def test_import_reads_no_configuration(tmp_path: Any) -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
     )
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_namespaces_are_discoverable() -> None:
+    """help() names the namespaces, IDEs see their types, and reprs say what they offer."""
+    import pydoc
+    import typing
+
+    hints = typing.get_type_hints(TerrateamClient)
+    assert hints["work_manifests"].__name__ == "WorkManifests"
+    assert hints["kv"].__name__ == "KV"
+    text = pydoc.render_doc(TerrateamClient)
+    for name in ("kv", "work_manifests", "access_tokens", "stacks"):
+        assert f"``{name}``" in text
+    with TerrateamClient(API_KEY, base_url=BASE, installation_id=1) as c:
+        assert repr(c.work_manifests).startswith("<WorkManifests: get, list, outputs, wait")
+        assert "0x" not in repr(c.kv)
+        assert "pages()" in repr(c.work_manifests.list())
+        assert API_KEY not in repr(c.kv)
