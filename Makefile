@@ -40,7 +40,19 @@ ansible-test: venv
 
 test: lint pytest test-postgres ansible-test
 
-demo: venv
+# The demo needs the emulator, Pulumi and Ansible extras, not the dev toolchain; pip shows
+# its progress (a first install downloads a few hundred MB).
+DEMO_STAMP := $(VENV)/.demo-installed
+
+$(DEMO_STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "demo: installing terrateam-toolkit[emulator,pulumi,ansible] into $(VENV)"
+	$(PY) -m pip install --upgrade --progress-bar on pip
+	$(PY) -m pip install --progress-bar on -e '.[emulator,pulumi,ansible]'
+	touch $@
+
+demo: $(DEMO_STAMP)
 	bash scripts/demo.sh
 
 bench: venv

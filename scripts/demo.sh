@@ -70,14 +70,15 @@ export TERRATEAM_INSTALLATION_ID=12345
 export TERRATEAM_CONFIG_FILE="$WORK/config.toml"   # never touch the user's own profiles
 export NO_COLOR=1
 
-step "terrateam whoami"
-terrateam whoami -o json
+step "terrateam auth status (where each setting comes from; the key checked once)"
+terrateam auth status -o table
 
 step "mint a scoped CI key (printed nowhere: written 0600 to a file)"
-# Terrateam grants only capabilities the creator holds: the demo key has no installation_id
-# capability, so the CLI warns that this one is dropped (membership still gives access).
+echo "(Terrateam grants a new key only capabilities its creator holds. The demo key has no"
+echo " installation_id capability, so the warning below is expected: the CI key still reaches"
+echo " installation 12345 through the user's membership.)"
 terrateam api-keys create ci --cap kv_store_read --cap kv_store_write \
-  --cap installation_id=12345 --output-file "$WORK/ci.key" -o json
+  --cap installation_id=12345 --output-file "$WORK/ci.key" -o table
 
 step "as the CI key: push an artifact, pull it back, compare"
 python - "$WORK/plan.bin" <<'PY'
@@ -85,17 +86,19 @@ import os, sys
 with open(sys.argv[1], "wb") as fh:
     fh.write(os.urandom(3 * 1024 * 1024 + 12345))
 PY
-TERRATEAM_API_KEY="$(cat "$WORK/ci.key")" terrateam artifact push demo/plan "$WORK/plan.bin"
-TERRATEAM_API_KEY="$(cat "$WORK/ci.key")" terrateam artifact pull demo/plan "$WORK/plan.out"
+TERRATEAM_API_KEY="$(cat "$WORK/ci.key")" terrateam artifact push demo/plan "$WORK/plan.bin" >/dev/null
+TERRATEAM_API_KEY="$(cat "$WORK/ci.key")" terrateam artifact pull demo/plan "$WORK/plan.out" >/dev/null
 cmp "$WORK/plan.bin" "$WORK/plan.out"
 echo "round trip OK ($(wc -c <"$WORK/plan.bin") bytes)"
-TERRATEAM_API_KEY="$(cat "$WORK/ci.key")" terrateam artifact info demo/plan
+TERRATEAM_API_KEY="$(cat "$WORK/ci.key")" terrateam artifact info demo/plan -o table
 
 step "terrateam work-manifests list --limit 5"
 terrateam work-manifests list --limit 5 -o table
 
-step "terrateam report --since 365d --format markdown (the demo seed holds runs from months ago)"
-terrateam report --since 365d --format markdown
+step "terrateam report --since 365d --format markdown (the first 25 lines)"
+terrateam report --since 365d --format markdown --slowest 3 >"$WORK/report.md"
+sed -n '1,25p' "$WORK/report.md"
+echo "… ($(wc -l <"$WORK/report.md") lines in all; \`terrateam report\` prints the rest)"
 
 for demo in examples/pulumi/run_demo.sh examples/ansible/run_demo.sh; do
   if [[ "${DEMO_EXAMPLES:-1}" == 0 ]]; then

@@ -41,7 +41,10 @@ def summary(text: str) -> str:
 
 def _metavar(param: Any) -> str | None:
     kind = getattr(param, "type", None)
-    choices = getattr(kind, "choices", None)
+    descriptor = getattr(param, "type_descriptor", None)  # Typer >= 0.2x keeps choices here
+    choices = getattr(kind, "choices", None) or (
+        getattr(descriptor, "choices", None) if getattr(descriptor, "is_choice", False) else None
+    )
     if choices:
         return "|".join(str(c.value if isinstance(c, enum.Enum) else c) for c in choices)
     annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
