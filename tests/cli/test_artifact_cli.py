@@ -174,13 +174,19 @@ def test_artifact_push__interrupt_keeps_previous_version(
     src.write_bytes(os.urandom(64 * 1024 * 40))
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("TERRATEAM_", "TTM_"))}
     full_env.update(env)
+    emulator.admin.reset_stats()
     proc = subprocess.Popen(
         [str(TERRATEAM_BIN), "artifact", "push", "ctrl-c", str(src), "--chunk-size", "64KiB"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=full_env,
     )
-    time.sleep(2.0)
+    # Interrupt once the upload is under way (token exchange and a first chunk answered), not
+    # after a fixed sleep: on a loaded machine the CLI may still be importing after seconds.
+    deadline = time.monotonic() + 60
+    while emulator.admin.stats()["total"] < 2 and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.1)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     emulator.admin.clear_faults()
