@@ -156,3 +156,41 @@ def test_dev_token_file_without_dev_api_is_a_usage_error(tmp_path: Path) -> None
     assert "--dev-token-file" in r.stderr
     assert "--no-dev-api" in r.stderr
     assert not (tmp_path / "t").exists()
+
+
+def test_client_forwarded_by_a_local_proxy_is_not_local(served: Serve) -> None:
+    """A local reverse proxy that says X-Forwarded-For: <remote> does not pass a remote
+    client off as loopback (uvicorn trusts that header from 127.0.0.1 only)."""
+    headers = {"x-forwarded-for": "203.0.113.7"}
+    assert httpx.get(served.url + "/_emulator/info", headers=headers).status_code == 403
+    local = {"x-forwarded-for": "127.0.0.1"}
+    assert httpx.get(served.url + "/_emulator/info", headers=local).status_code == 200
+
+
+def test_settings_repr_hides_secrets() -> None:
+    """The dev token and the signing key stay out of EmulatorSettings' repr."""
+    from terrateam_emulator import EmulatorSettings
+
+    text = repr(EmulatorSettings(dev_token="devtok-SECRET", signing_key="sign-SECRET"))
+    assert "SECRET" not in text
+    assert "dev_api=True" in text
+
+
+def test_admin_sends_the_token(tmp_path: Path) -> None:
+    """EmulatorAdmin(token=…) gets in where only the token does (a foreign Host)."""
+    from terrateam_emulator.testing import EmulatorAdmin
+
+    token = "t" * 40
+    env = {"TERRATEAM_EMULATOR_DEV_TOKEN": token}
+    with Serve(tmp_path, "--seed", "demo", env=env) as s:
+        foreign = {"host": "emulator.internal"}
+        admin = EmulatorAdmin(s.url, token=token)
+        admin._http.headers.update(foreign)
+        assert admin.info()["demo_api_key"]
+        admin.reset_stats()
+        admin.close()
+        anonymous = EmulatorAdmin(s.url)
+        anonymous._http.headers.update(foreign)
+        with pytest.raises(RuntimeError, match="403"):
+            anonymous.info()
+        anonymous.close()
