@@ -29,7 +29,7 @@ def db_url_of(value: str | None) -> str:
 
     No ``--db`` means a private in-memory database, empty at every start.
     """
-    if not value:
+    if not value or value == ":memory:":
         return "sqlite://"
     if "://" in value:
         return value

@@ -3,7 +3,8 @@
 Binding 0.0.0.0 for real would expose the test server to the network, so these tests run the
 emulator and its clients inside a private network namespace (``unshare --net``) that has only
 a loopback interface, with a second, non-loopback address (192.0.2.50) on it: a client that
-connects to that address is "another machine" to the emulator.
+connects to that address is "another machine" to the emulator. Needs root and util-linux's
+``unshare`` (skipped otherwise).
 """
 
 from __future__ import annotations
@@ -23,11 +24,26 @@ OTHER = "192.0.2.50"  # TEST-NET-1: never routed
 
 DRIVER = textwrap.dedent(
     """
-    import json, subprocess, sys, time
+    import fcntl, json, socket, struct, subprocess, sys, time
     from pathlib import Path
     import httpx
 
     work, other, extra = Path(sys.argv[1]), sys.argv[2], sys.argv[3:]
+
+    # Set up the namespace's network with ioctls (no iproute2 needed): lo up, plus an alias
+    # lo:1 carrying the non-loopback address.
+    SIOCGIFFLAGS, SIOCSIFFLAGS, SIOCSIFADDR, IFF_UP = 0x8913, 0x8914, 0x8916, 0x1
+    def ifreq(name, data=b""):
+        return struct.pack("16s24s", name.encode(), data)
+    def up(s, name):
+        flags = struct.unpack("H", fcntl.ioctl(s, SIOCGIFFLAGS, ifreq(name))[16:18])[0]
+        fcntl.ioctl(s, SIOCSIFFLAGS, ifreq(name, struct.pack("H", flags | IFF_UP)))
+    ctl = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    up(ctl, "lo")
+    sin = struct.pack("HH4s8s", socket.AF_INET, 0, socket.inet_aton(other), b"")
+    fcntl.ioctl(ctl, SIOCSIFADDR, ifreq("lo:1", sin))
+    up(ctl, "lo:1")
+
     cmd = [sys.executable, "-m", "terrateam_emulator", "serve", "--host", "0.0.0.0",
            "--port", "0", "--port-file", str(work / "port"), "--seed", "demo", *extra]
     out, err = open(work / "out", "wb"), open(work / "err", "wb")
@@ -66,11 +82,9 @@ DRIVER = textwrap.dedent(
 
 
 def _netns_ok() -> bool:
-    if os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("ip") is None:
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
         return False
-    probe = subprocess.run(
-        ["unshare", "--net", "--", "ip", "link", "set", "lo", "up"], capture_output=True
-    )
+    probe = subprocess.run(["unshare", "--net", "--", "true"], capture_output=True)
     return probe.returncode == 0
 
 
@@ -82,13 +96,8 @@ needs_netns = pytest.mark.skipif(
 def _run(tmp_path: Path, *extra: str) -> dict[str, Any]:
     driver = tmp_path / "driver.py"
     driver.write_text(DRIVER, encoding="utf-8")
-    shell = (
-        f"ip link set lo up && ip addr add {OTHER}/32 dev lo && "
-        f'exec "{sys.executable}" "{driver}" "{tmp_path}" {OTHER} ' + " ".join(extra)
-    )
-    r = subprocess.run(
-        ["unshare", "--net", "--", "sh", "-c", shell], capture_output=True, text=True, timeout=120
-    )
+    cmd = ["unshare", "--net", "--", sys.executable, str(driver), str(tmp_path), OTHER, *extra]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     result: dict[str, Any] = json.loads(r.stdout.strip().splitlines()[-1])
     return result

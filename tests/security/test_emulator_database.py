@@ -88,3 +88,13 @@ def test_workers_need_postgresql() -> None:
     line = _one_line_error(run_serve("--workers", "2"), "--workers", "PostgreSQL", "in-memory")
     assert "--db" in line
     _one_line_error(run_serve("--workers", "2", "--db", "sqlite:///x.db"), "--workers")
+
+
+def test_db_values_map_to_urls(tmp_path: Path) -> None:
+    """A plain path becomes an absolute sqlite:/// URL; URLs pass; :memory: and none are memory."""
+    from terrateam_emulator.__main__ import db_url_of
+
+    assert db_url_of(None) == db_url_of(":memory:") == "sqlite://"
+    assert db_url_of(str(tmp_path / "x.db")) == f"sqlite:///{tmp_path / 'x.db'}"
+    url = "postgresql+psycopg://u@127.0.0.1/d"
+    assert db_url_of(url) == url
