@@ -111,7 +111,7 @@ class Database:
         elif self.is_sqlite:
             _private_sqlite_file(self.url.database or "")
             kwargs = {"connect_args": {"check_same_thread": False, "timeout": 30}}
-        elif self.url.get_backend_name() == "postgresql" and (
+        elif self.url.get_driver_name() in ("psycopg", "psycopg2") and (
             "connect_timeout" not in self.url.query
         ):
             # A deadline on connecting: an unreachable host must not hang start-up.
@@ -126,7 +126,14 @@ class Database:
         load_run_tables()
         try:
             self.migrations_applied = upgrade(self.engine)
-        except sa.exc.OperationalError as exc:
+        except sa.exc.DatabaseError as exc:
+            # Unreachable server, refused login, a file that is not a database; not a bug of
+            # ours (those are ProgrammingError, IntegrityError... and keep their traceback).
+            if (
+                not isinstance(exc, sa.exc.OperationalError)
+                and type(exc) is not sa.exc.DatabaseError
+            ):
+                raise
             self.engine.dispose()
             raise _connect_error(self.url, exc) from exc
 

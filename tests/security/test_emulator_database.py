@@ -98,3 +98,10 @@ def test_db_values_map_to_urls(tmp_path: Path) -> None:
     assert db_url_of(str(tmp_path / "x.db")) == f"sqlite:///{tmp_path / 'x.db'}"
     url = "postgresql+psycopg://u@127.0.0.1/d"
     assert db_url_of(url) == url
+
+
+def test_file_that_is_not_a_database_is_one_line(tmp_path: Path) -> None:
+    """--db pointing at some other file: one line, not a traceback."""
+    other = tmp_path / "notes.txt"
+    other.write_text("not a database\n" * 100)
+    _one_line_error(run_serve("--db", str(other)), "--db", "not a database")
