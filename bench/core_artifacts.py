@@ -86,7 +86,11 @@ def raw_baseline(url: str, src: Path) -> float:
     with httpx.Client(timeout=600) as http:
         start = time.perf_counter()
         with src.open("rb") as fh:
-            http.put(f"{url}/_emulator/blobs/bench", content=fh).raise_for_status()
+            http.put(
+                f"{url}/_emulator/blobs/bench",
+                content=fh,
+                headers={"content-type": "application/octet-stream"},
+            ).raise_for_status()
         with http.stream("GET", f"{url}/_emulator/blobs/bench") as resp:
             resp.raise_for_status()
             for _ in resp.iter_bytes(MIB):

@@ -38,7 +38,10 @@ from terrateam_core import AsyncTerrateamClient
 
 def _dev(url: str, method: str, path: str) -> Any:
     req = urllib.request.Request(
-        f"{url}/_emulator{path}", method=method, data=b"" if method == "POST" else None
+        f"{url}/_emulator{path}",
+        method=method,
+        data=b"" if method == "POST" else None,
+        headers={"content-type": "application/json"},  # the developer API's owner check
     )
     with urllib.request.urlopen(req, timeout=10) as resp:
         body = resp.read()

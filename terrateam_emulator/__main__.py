@@ -5,20 +5,47 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import secrets
 import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["build_parser", "default_db_url", "main"]
+if TYPE_CHECKING:
+    from terrateam_emulator._settings import EmulatorSettings
+
+__all__ = ["build_parser", "db_url_of", "main"]
+
+DEV_TOKEN_ENV = "TERRATEAM_EMULATOR_DEV_TOKEN"
+_PROG = "terrateam-emulator"
 
 
-def default_db_url() -> str:
-    """A SQLite file under the user's data directory (created if needed)."""
-    import platformdirs
+class UsageError(Exception):
+    """A bad flag or an environment problem: printed as one line, exit 2."""
 
-    base = Path(platformdirs.user_data_dir("terrateam-emulator"))
-    base.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{base / 'emulator.db'}"
+
+def db_url_of(value: str | None) -> str:
+    """The SQLAlchemy URL for ``--db``: a URL as given, a plain path as a SQLite file.
+
+    No ``--db`` means a private in-memory database, empty at every start.
+    """
+    if not value or value == ":memory:":
+        return "sqlite://"
+    if "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser().resolve()}"
+
+
+def describe_db(url: str) -> str:
+    """What the start-up banner says about the database (no password)."""
+    import sqlalchemy as sa
+
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        return "in memory (starts empty, gone at exit; --db PATH keeps data)"
+    if parsed.get_backend_name() == "sqlite":
+        return f"{parsed.database} (SQLite, persistent, mode 0600)"
+    return f"{parsed.render_as_string(hide_password=True)} (persistent)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,7 +68,14 @@ def _add_serve_options(p: argparse.ArgumentParser) -> None:
     d = argparse.SUPPRESS if p.prog != "terrateam-emulator" else None
     p.add_argument("--host", default=d or "127.0.0.1", help="bind address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=d or 0, help="port; 0 picks a free one")
-    p.add_argument("--db", default=d, help="SQLAlchemy URL; sqlite:// = in memory")
+    p.add_argument(
+        "--db",
+        default=d,
+        metavar="PATH|URL",
+        help="keep data in this SQLite file (its directory must exist) or database URL "
+        "(sqlite:///PATH, postgresql+psycopg://USER@HOST/DB); default: in memory, empty at "
+        "every start",
+    )
     p.add_argument("--seed", default=d, help="'demo' or a YAML/JSON seed file")
     p.add_argument("--token-ttl", type=float, default=d or 60.0, help="access-token lifetime (s)")
     p.add_argument(
@@ -53,8 +87,27 @@ def _add_serve_options(p: argparse.ArgumentParser) -> None:
         default=d or "faithful",
         help="KV select: faithful (500, as upstream) or intended (JSONPath projection)",
     )
-    p.add_argument("--port-file", default=d, help="write the chosen port to this file")
+    p.add_argument("--port-file", default=d, help="write the chosen port to this file (0600)")
     p.add_argument("--api-key-file", default=d, help="write the demo API key to this file (0600)")
+    p.add_argument(
+        "--dev-token-file",
+        default=d,
+        help="write the developer-API token to this file (0600); send it as X-Emulator-Token "
+        f"from non-loopback clients (value: ${DEV_TOKEN_ENV}, else random)",
+    )
+    p.add_argument(
+        "--no-dev-api",
+        action="store_true",
+        default=d or False,
+        help="turn off the developer API (/_emulator/ answers 404)",
+    )
+    p.add_argument(
+        "--max-body",
+        type=int,
+        default=d,
+        metavar="BYTES",
+        help="answer 413 to request bodies larger than BYTES (default: no limit)",
+    )
     p.add_argument("--log-level", default=d or "warning", help="uvicorn log level")
     p.add_argument(
         "--workers",
@@ -64,14 +117,46 @@ def _add_serve_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _write_private(path: str, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
+def write_private(path: str, text: str, flag: str) -> None:
+    """Write ``text`` to ``path`` atomically, mode 0600, never through a symlink.
+
+    A temporary file next to ``path`` (created exclusively, not following links) is renamed
+    over it, so a reader sees the whole text or nothing, and a symlink planted at ``path`` is
+    replaced rather than followed.
+    """
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open(tmp, flags, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise UsageError(f"{flag} {path}: cannot write it ({exc.strerror})") from None
+
+
+def _is_loopback_bind(host: str) -> bool:
+    from terrateam_emulator._devguard import is_loopback_host
+
+    return is_loopback_host(host)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, start serving, and block until interrupted."""
+    try:
+        return _main(argv)
+    except UsageError as exc:
+        print(f"{_PROG}: {exc}", file=sys.stderr)
+        return 2
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "coverage":
         from terrateam_emulator._coverage import write_coverage
@@ -81,24 +166,26 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     import uvicorn
 
-    from terrateam_emulator._app import create_app
     from terrateam_emulator._protocol import coalescing_h11_protocol
     from terrateam_emulator._settings import EmulatorSettings
 
-    db_url = args.db or default_db_url()
+    db_url = db_url_of(args.db)
     if args.workers < 1:
-        print("terrateam-emulator: --workers must be at least 1", file=sys.stderr)
-        return 2
+        raise UsageError("--workers must be at least 1")
     if args.workers > 1 and not db_url.startswith("postgresql"):
-        print(
-            "terrateam-emulator: --workers > 1 needs a PostgreSQL database "
-            "(--db postgresql+psycopg://…): SQLite state cannot be shared by several processes",
-            file=sys.stderr,
+        raise UsageError(
+            "--workers > 1 needs a PostgreSQL database (--db postgresql+psycopg://…): the "
+            "default in-memory database and SQLite files cannot be shared by several processes"
         )
-        return 2
+    if args.max_body is not None and args.max_body < 1:
+        raise UsageError("--max-body must be a positive number of bytes")
     seed: str | Path | None = args.seed
     if seed is not None and seed != "demo":
         seed = Path(seed)
+    dev_api = not args.no_dev_api
+    if args.dev_token_file and not dev_api:
+        raise UsageError("--dev-token-file: the developer API is off (--no-dev-api)")
+    dev_token = (os.environ.get(DEV_TOKEN_ENV) or secrets.token_urlsafe(32)) if dev_api else None
     settings = EmulatorSettings(
         db_url=db_url,
         token_ttl=args.token_ttl,
@@ -106,30 +193,50 @@ def main(argv: list[str] | None = None) -> int:
         select_mode=args.select_mode,
         seed=seed,
         signing_key=os.environ.get("TERRATEAM_EMULATOR_SIGNING_KEY"),
+        dev_api=dev_api,
+        dev_token=dev_token,
+        max_body=args.max_body,
     )
-    app = create_app(settings)
+    app = _create_app(settings)
     if app.state.emulator.shared:
         # Counters and faults of a previous run (or of dead workers) do not carry over.
         app.state.emulator.stats.reset()
         app.state.emulator.faults.clear()
-    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    # IPPROTO_TCP so asyncio sets TCP_NODELAY on accepted sockets (no 40 ms delayed-ACK stalls).
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((args.host, args.port))
+    sock = _bind(args.host, args.port)
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
     url = f"http://{host}:{port}"
+    loopback = _is_loopback_bind(args.host)
+    if not loopback:
+        dev = (
+            "it answers only requests carrying the dev token (X-Emulator-Token, see "
+            "--dev-token-file)"
+            if dev_api
+            else "it is off (--no-dev-api)"
+        )
+        print(
+            f"{_PROG}: warning: --host {args.host} is not a loopback address: other machines "
+            f"can reach the Terrateam API; the developer API (/_emulator/): {dev}",
+            file=sys.stderr,
+            flush=True,
+        )
     print(f"Terrateam emulator listening on {url}", flush=True)
     print(f"  TERRATEAM_BASE_URL={url}", flush=True)
+    print(f"  database: {describe_db(db_url)}", flush=True)
     if args.port_file:
-        Path(args.port_file).write_text(f"{port}\n", encoding="utf-8")
+        write_private(args.port_file, f"{port}\n", "--port-file")
     key = app.state.emulator.demo_api_key
     if key is not None:
         # A local development key for the demo user, printed on purpose (issue 2).
         print(f"  TERRATEAM_API_KEY={key}", flush=True)
         if args.api_key_file:
-            _write_private(args.api_key_file, key + "\n")
+            write_private(args.api_key_file, key + "\n", "--api-key-file")
+    if dev_token is not None:
+        if args.dev_token_file:
+            write_private(args.dev_token_file, dev_token + "\n", "--dev-token-file")
+        if not loopback:
+            # Needed from other machines; printed like the demo key (a local secret).
+            print(f"  {DEV_TOKEN_ENV}={dev_token}", flush=True)
     if args.workers > 1:
         from terrateam_emulator._workers import serve_workers
 
@@ -148,6 +255,39 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(config).run(sockets=[sock])
     return 0
+
+
+def _create_app(settings: EmulatorSettings) -> Any:
+    """`create_app`, with database problems as one-line `UsageError`s naming ``--db``."""
+    import sqlalchemy as sa
+
+    from terrateam_emulator._app import create_app
+    from terrateam_emulator._engine import DatabaseUnavailable
+
+    try:
+        return create_app(settings)
+    except DatabaseUnavailable as exc:
+        raise UsageError(f"--db: {exc}") from None
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
+        raise UsageError(
+            f"--db {settings.db_url!r} is not a database URL ({exc}): give a file path, "
+            "sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
+        ) from None
+    except ImportError as exc:
+        raise UsageError(f"--db: the database driver is not installed ({exc.name})") from None
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP so asyncio sets TCP_NODELAY on accepted sockets (no 40 ms delayed-ACK stalls).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise UsageError(f"--host {host} --port {port}: cannot listen ({exc.strerror})") from None
+    return sock
 
 
 if __name__ == "__main__":

@@ -16,9 +16,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from terrateam_emulator import routers
+from terrateam_emulator._devguard import DevGuardMiddleware
 from terrateam_emulator._exceptions import EmulatorError
 from terrateam_emulator._faults import FaultMiddleware, FaultTable
 from terrateam_emulator._http import Forbidden, RouteMismatch, empty, json_response, not_found_html
+from terrateam_emulator._limits import BodyLimitMiddleware, LimitExceeded, error_body
 from terrateam_emulator._settings import EmulatorSettings
 from terrateam_emulator._state import EmulatorState
 from terrateam_emulator.routers import access_tokens, dev, identity, kv, repo_delete
@@ -60,6 +62,11 @@ async def _emulator_error(request: Request, exc: Exception) -> Response:
 async def _dev_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, dev.DevError)
     return json_response({"error": exc.message}, exc.status)
+
+
+async def _limit_exceeded(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LimitExceeded)
+    return json_response(error_body(exc, request.url.path), exc.status)
 
 
 async def _http_exception(request: Request, exc: Exception) -> Response:
@@ -118,8 +125,14 @@ def create_app(settings: EmulatorSettings | None = None) -> FastAPI:
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(EmulatorError, _emulator_error)
     app.add_exception_handler(dev.DevError, _dev_error)
+    app.add_exception_handler(LimitExceeded, _limit_exceeded)
     app.add_exception_handler(StarletteHTTPException, _http_exception)
     app.add_exception_handler(Exception, _crash)
+    # Innermost first: the body limit and the dev guard run inside the fault middleware, so
+    # their answers carry the version header and unrouted methods stay 404.
+    if settings.max_body is not None:
+        app.add_middleware(BodyLimitMiddleware, limit=settings.max_body)
+    app.add_middleware(DevGuardMiddleware, enabled=settings.dev_api, token=settings.dev_token)
     app.add_middleware(FaultMiddleware)
     state.apply_seed(only_if_empty=not state.db.is_memory)
     return app

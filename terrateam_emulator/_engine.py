@@ -8,7 +8,9 @@ SQLite database is one shared connection (StaticPool), so every access takes the
 from __future__ import annotations
 
 import importlib
+import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -20,7 +22,9 @@ from sqlalchemy.pool import StaticPool
 from terrateam_emulator._db import metadata, signing_keys
 from terrateam_emulator._migrations import upgrade
 
-__all__ = ["Database", "load_run_tables"]
+__all__ = ["Database", "DatabaseUnavailable", "load_run_tables"]
+
+_PG_CONNECT_TIMEOUT = 10  # seconds
 
 
 def load_run_tables() -> None:
@@ -33,10 +37,68 @@ def _is_memory_sqlite(url: sa.URL) -> bool:
     return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
 
 
+class DatabaseUnavailable(Exception):
+    """The database cannot be opened; ``str(exc)`` says why and what to do (one line)."""
+
+
+def _private_sqlite_file(path: str) -> None:
+    """Create the database file 0600 before SQLite does (it would use 0644 & ~umask).
+
+    SQLite gives its ``-wal``/``-shm``/``-journal`` files the database file's mode, so they are
+    private too. An existing file readable by others is tightened: it holds the signing key.
+    """
+    if path.startswith("file:"):
+        return  # a SQLite URI filename: left to SQLite
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise DatabaseUnavailable(
+            f"the directory {parent} of the SQLite database does not exist: "
+            f"create it (mkdir -p {parent}) or choose another path"
+        )
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise DatabaseUnavailable(
+            f"cannot create the SQLite database {path}: {exc.strerror}"
+        ) from None
+    else:
+        os.close(fd)
+        return
+    for name in (path, path + "-wal", path + "-shm", path + "-journal"):
+        with suppress(OSError):
+            st = os.stat(name)
+            if st.st_uid == os.geteuid() and stat.S_IMODE(st.st_mode) & 0o077:
+                os.chmod(name, stat.S_IMODE(st.st_mode) & 0o700)
+
+
+def _describe(url: sa.URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def _connect_error(url: sa.URL, exc: Exception) -> DatabaseUnavailable:
+    """One line for a database that does not answer (no SQLAlchemy traceback)."""
+    orig = getattr(exc, "orig", None) or exc
+    detail = " ".join(str(orig).split())[:300]
+    if url.get_backend_name() == "postgresql":
+        where = f"{url.host or 'localhost'}:{url.port or 5432}"
+        return DatabaseUnavailable(
+            f"cannot connect to PostgreSQL at {where} ({detail}): start the server or fix "
+            f"the URL {_describe(url)}"
+        )
+    return DatabaseUnavailable(f"cannot open the database {_describe(url)} ({detail})")
+
+
 class Database:
     """One engine plus the locks that make the emulator's writes atomic."""
 
     def __init__(self, url: str) -> None:
+        """Open (and migrate) the database.
+
+        Raises:
+            DatabaseUnavailable: a missing directory, an unreachable server (one-line reason).
+        """
         self.url = sa.make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.is_memory = _is_memory_sqlite(self.url)
@@ -47,7 +109,13 @@ class Database:
         if self.is_memory:
             kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
         elif self.is_sqlite:
+            _private_sqlite_file(self.url.database or "")
             kwargs = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+        elif self.url.get_driver_name() in ("psycopg", "psycopg2") and (
+            "connect_timeout" not in self.url.query
+        ):
+            # A deadline on connecting: an unreachable host must not hang start-up.
+            kwargs = {"connect_args": {"connect_timeout": _PG_CONNECT_TIMEOUT}}
         self.engine = sa.create_engine(self.url, **kwargs)
         if self.is_sqlite:
             sa.event.listen(self.engine, "connect", self._sqlite_pragmas)
@@ -56,7 +124,18 @@ class Database:
             # even across processes sharing the file (the lock only covers this process).
             sa.event.listen(self.engine, "begin", self._sqlite_begin)
         load_run_tables()
-        self.migrations_applied = upgrade(self.engine)
+        try:
+            self.migrations_applied = upgrade(self.engine)
+        except sa.exc.DatabaseError as exc:
+            # Unreachable server, refused login, a file that is not a database; not a bug of
+            # ours (those are ProgrammingError, IntegrityError... and keep their traceback).
+            if (
+                not isinstance(exc, sa.exc.OperationalError)
+                and type(exc) is not sa.exc.DatabaseError
+            ):
+                raise
+            self.engine.dispose()
+            raise _connect_error(self.url, exc) from exc
 
     def _sqlite_begin(self, conn: sa.Connection) -> None:
         immediate = conn.get_execution_options().get("emulator_write", False)

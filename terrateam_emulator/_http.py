@@ -186,21 +186,33 @@ def json_body(request: Request, body: bytes) -> Any:
     """Decode a JSON body the way upstream's router does, else `RouteMismatch`.
 
     Only an exact JSON content type makes the body JSON (a ``; charset`` suffix does not).
+
+    Raises:
+        RouteMismatch: not JSON.
+        LimitExceeded: nested deeper than ``_limits.MAX_JSON_DEPTH`` below the outer value (400).
     """
     if request.headers.get("content-type") not in JSON_TYPES:
         raise RouteMismatch
     from terrateam_emulator._jsonb import loads_lossless
+    from terrateam_emulator._limits import MAX_JSON_DEPTH, json_too_deep, nesting_error
 
     text = body.decode("utf-8", errors="surrogateescape")
+    # Checked before parsing: the parser recurses per level (the body's own object is one).
+    if not json_too_deep(text, MAX_JSON_DEPTH + 1):
+        try:
+            return loads_lossless(text)
+        except ValueError as exc:
+            # Only a body that is not plain JSON can hold comments: stripping them walks the
+            # text character by character, far too slow for megabyte artifact chunks of '/'.
+            if "/" not in text:
+                raise RouteMismatch from exc
+    elif "/" not in text:
+        raise nesting_error()
+    text = _strip_comments(text)
+    if json_too_deep(text, MAX_JSON_DEPTH + 1):
+        raise nesting_error()
     try:
         return loads_lossless(text)
-    except ValueError as exc:
-        # Only a body that is not plain JSON can hold comments: stripping them walks the text
-        # character by character, far too slow for megabyte artifact chunks full of '/'.
-        if "/" not in text:
-            raise RouteMismatch from exc
-    try:
-        return loads_lossless(_strip_comments(text))
     except ValueError as exc:
         raise RouteMismatch from exc
 

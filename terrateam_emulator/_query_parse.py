@@ -10,7 +10,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["Ast", "Parser", "QuerySyntaxError", "lex", "parse"]
+__all__ = [
+    "MAX_PAREN_DEPTH",
+    "MAX_TERMS",
+    "Ast",
+    "Parser",
+    "QuerySyntaxError",
+    "check_size",
+    "lex",
+    "parse",
+]
 
 
 class QuerySyntaxError(ValueError):
@@ -166,6 +175,38 @@ def _parse_error(context: str) -> QuerySyntaxError:
     return QuerySyntaxError(_PARSE_MESSAGES[context])
 
 
+# Limits that keep the recursive parser, compiler and evaluator far from Python's recursion
+# limit: parsing takes up to 4 frames per parenthesis and 2 per juxtaposed term, evaluation
+# 2 per AST level. Real queries use a handful of each (terrateam_emulator/README.md,
+# "Security").
+MAX_PAREN_DEPTH = 32
+MAX_TERMS = 256
+
+
+def check_size(tokens: list[Token]) -> None:
+    """Refuse queries nested or chained beyond the limits (iteratively, before parsing)."""
+    depth = terms = 0
+    for kind, _ in tokens:
+        if kind == "LP":
+            depth += 1
+            if depth > MAX_PAREN_DEPTH:
+                raise QuerySyntaxError(
+                    f"The query nests parentheses deeper than {MAX_PAREN_DEPTH} levels "
+                    "(the emulator's limit)."
+                )
+        elif kind == "RP":
+            depth -= 1
+        elif kind in ("STR", "NOT"):
+            terms += 1
+            if terms > MAX_TERMS:
+                raise QuerySyntaxError(
+                    f"The query has more than {MAX_TERMS} tags and operators "
+                    "(the emulator's limit)."
+                )
+
+
 def parse(text: str) -> Ast | None:
     """Parse ``text``; ``None`` when it holds no token at all."""
-    return Parser(lex(text)).parse()
+    tokens = lex(text)
+    check_size(tokens)
+    return Parser(tokens).parse()

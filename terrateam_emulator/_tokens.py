@@ -11,6 +11,7 @@ from typing import Any
 import jwt
 
 from terrateam_emulator._caps import CapabilityError, decode_caps
+from terrateam_emulator._limits import json_too_deep
 
 __all__ = [
     "SYSTEM_USER_ID",
@@ -80,14 +81,22 @@ def encode_run_token(key: str, *, work_manifest_id: str, installation_id: int) -
     return _encode({"terrateam": claim}, key)
 
 
-def _check_header(token: str) -> None:
+def _check_header(token: str) -> bool:
+    """False for a header too deeply nested to parse safely (the token is then invalid)."""
     head = token.split(".", 1)[0]
     try:
-        header = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+        raw = base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))
     except (ValueError, binascii.Error):
-        return
+        return True
+    if json_too_deep(raw):
+        return False  # the JWT library's parser would exhaust the recursion limit
+    try:
+        header = json.loads(raw)
+    except ValueError:
+        return True
     if isinstance(header, dict) and "alg" not in header:
         raise MalformedHeaderError
+    return True
 
 
 def decode_token(token: str, keys: list[str]) -> Claims | None:
@@ -96,7 +105,8 @@ def decode_token(token: str, keys: list[str]) -> Claims | None:
     Raises:
         MalformedHeaderError: the header is a JSON object without ``alg``.
     """
-    _check_header(token)
+    if not _check_header(token):
+        return None
     payload: dict[str, Any] | None = None
     for key in keys:
         try:

@@ -22,6 +22,7 @@ __all__ = ["Protocol", "app", "serve_workers"]
 
 SETTINGS_ENV = "TERRATEAM_EMULATOR_WORKER_SETTINGS"
 SIGNING_KEY_ENV = "TERRATEAM_EMULATOR_SIGNING_KEY"
+DEV_TOKEN_ENV = "TERRATEAM_EMULATOR_DEV_TOKEN"
 
 # uvicorn imports the protocol class by name in each worker (a local class cannot be pickled).
 Protocol = coalescing_h11_protocol()
@@ -29,7 +30,9 @@ Protocol = coalescing_h11_protocol()
 
 def _encode(settings: EmulatorSettings) -> str:
     data = asdict(settings)
-    data.pop("signing_key")  # secrets stay out of the environment; workers read SIGNING_KEY_ENV
+    # Secrets stay out of the settings variable; workers read SIGNING_KEY_ENV / DEV_TOKEN_ENV.
+    data.pop("signing_key")
+    data.pop("dev_token")
     if isinstance(data["seed"], Path):
         data["seed"] = {"path": str(data["seed"])}
     return json.dumps(data)
@@ -39,7 +42,11 @@ def _decode(text: str) -> EmulatorSettings:
     data: dict[str, Any] = json.loads(text)
     if isinstance(data.get("seed"), dict):
         data["seed"] = Path(data["seed"]["path"])
-    return EmulatorSettings(**data, signing_key=os.environ.get(SIGNING_KEY_ENV))
+    return EmulatorSettings(
+        **data,
+        signing_key=os.environ.get(SIGNING_KEY_ENV),
+        dev_token=os.environ.get(DEV_TOKEN_ENV),
+    )
 
 
 def app() -> Any:
@@ -57,6 +64,8 @@ def serve_workers(
     from uvicorn.supervisors import Multiprocess
 
     os.environ[SETTINGS_ENV] = _encode(settings)
+    if settings.dev_token is not None:
+        os.environ[DEV_TOKEN_ENV] = settings.dev_token
     config = uvicorn.Config(
         f"{__name__}:app",
         factory=True,

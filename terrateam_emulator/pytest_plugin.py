@@ -11,7 +11,9 @@ How to use:
 * ``emulator`` (function scope): the same server after ``POST /_emulator/reset``: fresh data,
   same URL and same demo key, faults and stats cleared (the clock is not rewound).
 * ``emulator_app`` (function scope): a fresh in-process app (``create_app`` with the demo
-  seed) for ``httpx.ASGITransport``; its demo key is ``app.state.emulator.demo_api_key``.
+  seed) for ``httpx.ASGITransport``; its demo key is ``app.state.emulator.demo_api_key``. Its
+  developer API wants a loopback Host and JSON, like a served one: use
+  ``base_url="http://localhost"`` and ``Content-Type: application/json`` for ``/_emulator/``.
 
 Example::
 

@@ -8,6 +8,7 @@ server.stop()
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -16,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from terrateam_emulator._devguard import TOKEN_HEADER
 from terrateam_emulator._settings import EmulatorSettings
 
 __all__ = ["EmulatorAdmin", "EmulatorServer", "MintedKey"]
@@ -33,9 +35,18 @@ class MintedKey:
 class EmulatorAdmin:
     """Plain methods over ``/_emulator/`` of a running emulator."""
 
-    def __init__(self, url: str, *, timeout: float = 30.0) -> None:
+    def __init__(self, url: str, *, timeout: float = 30.0, token: str | None = None) -> None:
+        """Bind to the emulator at ``url``.
+
+        Args:
+            url: its base URL.
+            timeout: deadline of each call (seconds).
+            token: the dev token (``serve --dev-token-file``), needed when ``url`` is not a
+                loopback address.
+        """
         self.url = url.rstrip("/")
-        self._http = httpx.Client(base_url=self.url, timeout=timeout)
+        headers = {} if token is None else {TOKEN_HEADER: token}
+        self._http = httpx.Client(base_url=self.url, timeout=timeout, headers=headers)
 
     def __repr__(self) -> str:
         return f"EmulatorAdmin({self.url!r})"
@@ -45,7 +56,10 @@ class EmulatorAdmin:
         self._http.close()
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
-        r = self._http.request(method, "/_emulator" + path, json=body)
+        # Always JSON, even without a body: the developer API refuses other content types.
+        content = b"" if body is None else json.dumps(body).encode()
+        headers = {"content-type": "application/json"}
+        r = self._http.request(method, "/_emulator" + path, content=content, headers=headers)
         if r.status_code >= 400:
             raise RuntimeError(f"{method} /_emulator{path} → {r.status_code}: {r.text}")
         return r.json() if r.content else None
@@ -220,5 +234,5 @@ class EmulatorServer:
     def admin(self) -> EmulatorAdmin:
         """An `EmulatorAdmin` bound to this server."""
         if self._admin is None:
-            self._admin = EmulatorAdmin(self.url)
+            self._admin = EmulatorAdmin(self.url, token=self.settings.dev_token)
         return self._admin

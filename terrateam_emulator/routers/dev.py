@@ -19,6 +19,7 @@ from terrateam_emulator._auth import emulator_state
 from terrateam_emulator._caps import CapabilityError, decode_caps
 from terrateam_emulator._db import installations, memberships, user_vcs_accounts, users
 from terrateam_emulator._http import json_response
+from terrateam_emulator._limits import MAX_JSON_DEPTH, json_too_deep
 from terrateam_emulator._seed import DEMO_USER_ID, user_id_for
 
 __all__ = ["DevError", "dev_body", "router"]
@@ -40,6 +41,8 @@ async def dev_body(request: Request) -> dict[str, Any]:
     raw = await request.body()
     if not raw.strip():
         return {}
+    if json_too_deep(raw, MAX_JSON_DEPTH + 1):
+        raise DevError(f"body nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         body = json.loads(raw)
     except ValueError as exc:

@@ -41,7 +41,12 @@ class Dev:
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emu")
+        # A loopback Host and JSON: the developer API answers nothing else (its owner only).
+        self.http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://localhost",
+            headers={"content-type": "application/json"},
+        )
 
     async def call(self, method: str, path: str, body: Any = None) -> Any:
         r = await self.http.request(method, f"/_emulator{path}", json=body)

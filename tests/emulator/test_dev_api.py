@@ -126,7 +126,8 @@ def test_reset_clears_data_faults_and_keeps_seed(emulator, api):
 def test_blobs_round_trip_bytes(http):
     """PUT/GET /_emulator/blobs/{name} store raw bytes; unknown → 404."""
     payload = bytes(range(256)) * 4
-    assert http.put("/_emulator/blobs/b1", content=payload).status_code == 200
+    octet = {"content-type": "application/octet-stream"}
+    assert http.put("/_emulator/blobs/b1", content=payload, headers=octet).status_code == 200
     assert http.get("/_emulator/blobs/b1").content == payload
     assert http.get("/_emulator/blobs/none").status_code == 404
 
