@@ -26,7 +26,9 @@ import json
 import os
 import re
 import secrets
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -586,6 +588,22 @@ def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM stops like Ctrl-C does: through `run`'s finally, which deletes written keys.
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return _main(args, api_key, out or sys.stdout)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _main(args: argparse.Namespace, api_key: str, out: TextIO) -> int:
     with TerrateamClient(
         api_key=api_key,
         base_url=args.base_url,
@@ -602,4 +620,4 @@ def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
             slow=args.slow,
             client=client,
         )
-        return run(ctx, out or sys.stdout)
+        return run(ctx, out)
