@@ -129,7 +129,10 @@ class PgZone:
     def epoch(self, local: dt.datetime) -> float:
         """``local::timestamp at time zone <self>`` as epoch seconds."""
         if self.zone is not None:
-            return local.replace(tzinfo=self.zone).timestamp()
+            # A local time that occurs twice (or never) has two readings; PostgreSQL takes the
+            # later instant in both cases (DetermineTimeZoneOffset), e.g. standard time after a
+            # fall-back.
+            return max(local.replace(tzinfo=self.zone, fold=fold).timestamp() for fold in (0, 1))
         return local.replace(tzinfo=dt.UTC).timestamp() - (self.offset or 0)
 
 

@@ -142,8 +142,9 @@ def _to_timestamp_fields(text: str) -> tuple[int, int, int, int, int]:
     """``to_timestamp(text, 'YYYY-MM-DD HH24:MI')`` field by field (PostgreSQL 15, not FX mode):
     a format separator skips white space then one non-alphanumeric character; each field reads
     a ``strtol`` number; the input may end after any field (the rest default: month and day
-    1, time 0, year 1) and anything after the minutes is ignored. Year 0 and below are BC."""
-    values = [1, 1, 1, 0, 0]
+    1, time 0, year 0 = 1 BC) and anything after the minutes is ignored. Year 0 and below are
+    BC. Returns the astronomical year."""
+    values = [0, 1, 1, 0, 0]
     i = 0
     for index in range(5):
         if index:
@@ -175,7 +176,7 @@ def _days_in_month(year: int, month: int) -> int:
 def _days_from_civil(year: int, month: int, day: int) -> int:
     """Days since 1970-01-01 in the proleptic Gregorian calendar, for any year."""
     year -= month <= 2
-    era = (year if year >= 0 else year - 399) // 400
+    era = year // 400  # floor division: Hinnant's `(y >= 0 ? y : y - 399) / 400` in C
     yoe = year - era * 400
     doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
     doe = yoe * 365 + yoe // 4 - yoe // 100 + doy

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from terrateam_emulator import _pg_tz
 from terrateam_emulator._query import (
@@ -20,6 +23,7 @@ from terrateam_emulator._query import (
     WORK_MANIFEST_TAGS,
     CompiledQuery,
     Rejection,
+    _timestamp,
     _to_timestamp_fields,
     compile_query,
 )
@@ -171,7 +175,7 @@ TO_TIMESTAMP = [
     ("2026/01/02", (2026, 1, 2, 0, 0)),
     ("26-01-02", (26, 1, 2, 0, 0)),
     ("2026-01-02 10:00:59", (2026, 1, 2, 10, 0)),
-    ("", (1, 1, 1, 0, 0)),
+    ("", (0, 1, 1, 0, 0)),  # 0001-01-01 BC
     ("2026", (2026, 1, 1, 0, 0)),
     (" 2026-01-02", (2026, 1, 2, 0, 0)),
     ("2026-01-02  10:00", (2026, 1, 2, 10, 0)),
@@ -219,7 +223,7 @@ def test_to_timestamp_errors_are_500(value: str) -> None:
 
 
 def test_empty_date_is_year_one_not_an_error() -> None:
-    """``created_at:`` is ``to_timestamp('')`` = 0001-01-01 (terrat_sql_of_tag_query.ml
+    """``created_at:`` is ``to_timestamp('')`` = 0001-01-01 BC (terrat_sql_of_tag_query.ml
     ``eq_date``): a valid, empty day, so 200 with no rows."""
     out = _compile("created_at:")
     assert isinstance(out, CompiledQuery)
@@ -273,3 +277,73 @@ def test_parse_error_over_http(api: httpx.Client) -> None:
         assert r.status_code == 400
         body = {"data": AND, "id": "PARSE_ERROR"}
         assert r.content == json.dumps(body, separators=(",", ":")).encode()
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Any:
+    """The PostgreSQL of `make test-postgres` (TERRATEAM_EMULATOR_TEST_DB), else skip."""
+    url = os.environ.get("TERRATEAM_EMULATOR_TEST_DB", "")
+    if not url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL: runs under `make test-postgres`")
+    engine = sa.create_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def _pg(engine: Any, sql: str, **params: str) -> Any:
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("set time zone 'UTC'"))
+            return conn.execute(sa.text(sql), params).scalar()
+    except sa.exc.DBAPIError:
+        return None
+
+
+def test_tz_table_matches_live_postgres(postgres: Any) -> None:
+    """The TZ table above, measured again on the PostgreSQL at hand."""
+    for tz, shift in TZ.items():
+        sql = (
+            "select extract(epoch from ('2026-07-01 12:00'::timestamp at time zone :tz))::bigint"
+            " - 1782907200"
+        )
+        assert _pg(postgres, sql, tz=tz) == shift, tz
+
+
+def test_to_timestamp_table_matches_live_postgres(postgres: Any) -> None:
+    """The to_timestamp tables above, measured again on the PostgreSQL at hand."""
+    sql = "select to_char(to_timestamp(:v, 'YYYY-MM-DD HH24:MI'), 'YYYY MM DD HH24 MI BC')"
+    for value, (year, month, day, hour, minute) in TO_TIMESTAMP:
+        bc = year <= 0
+        want = f"{1 - year if bc else year:04d} {month:02d} {day:02d} {hour:02d} {minute:02d}"
+        assert _pg(postgres, sql, v=value) == want + (" BC" if bc else " AD"), value
+    for value in TO_TIMESTAMP_ERRORS:
+        assert _pg(postgres, sql, v=value) is None, value
+
+
+@pytest.mark.parametrize(
+    ("value", "tz"),
+    [
+        ("2026-03-08 02:30", "America/New_York"),  # in the spring-forward gap
+        ("2026-11-01 01:30", "America/New_York"),  # ambiguous: twice that night
+        ("2026-03-29 01:30", "Europe/Dublin"),  # negative DST in tzdata
+        ("2026-10-25 01:30", "Europe/Dublin"),
+        ("2026-04-05 02:30", "Australia/Sydney"),  # southern fall-back
+        ("2026-10-04 02:30", "Australia/Sydney"),
+        ("2026-04-05 01:45", "Australia/Lord_Howe"),  # 30-minute DST
+        ("2026-11-01 01:30", "EST5EDT"),
+        ("2026-07-01 12:00", "EST5EDT"),
+        ("2026-07-01 12:00", "FOO+3BAR,M3.2.0,M11.1.0/3"),
+        ("2026-01-15 12:00", "cest"),
+        ("", "UTC"),
+        ("-2026-01-02", "UTC+5"),
+        ("12026-01-02", "Europe/Paris"),
+    ],
+)
+def test_datetime_bounds_match_live_postgres(postgres: Any, value: str, tz: str) -> None:
+    """``to_timestamp(v, 'YYYY-MM-DD HH24:MI')::timestamp at time zone tz`` end to end
+    (terrat_sql_of_tag_query.ml ``eq_datetime``), DST edges included."""
+    sql = (
+        "select extract(epoch from (to_timestamp(:v, 'YYYY-MM-DD HH24:MI')::timestamp"
+        " at time zone :tz))::bigint::text"
+    )
+    assert str(int(_timestamp(value, tz))) == _pg(postgres, sql, v=value, tz=tz)
