@@ -4,9 +4,11 @@ and ``select_work_manifests_page.sql``; docs/contract-audit.md)."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from terrateam_emulator import _runs_store as store
 from terrateam_emulator._clock import Clock
@@ -185,3 +187,37 @@ def test_work_manifest_state_tag_reads_reported_state() -> None:
     row = _wm(_db("queued", None, unlock={"pull_number": 7, "created_at": CREATED}))
     assert _match("state:aborted", row, WORK_MANIFEST_TAGS)
     assert not _match("state:queued", row, WORK_MANIFEST_TAGS)
+
+
+# Upstream's expressions verbatim (DSQL lines 97-101, WSQL line 96), evaluated by PostgreSQL.
+_UPSTREAM_SQL = """
+select state, success,
+    (case
+       when state = 'completed' and success then 'success'
+       when state = 'completed' and success is null or not success then 'failure'
+       else state
+    end),
+    not ((success is null and state = 'aborted') or not success)
+from (values {rows}) as v(state, success)
+"""
+
+
+def test_rollups_match_live_postgres() -> None:
+    """Both rollups for every state × success, against PostgreSQL itself (under
+    `make test-postgres`): select_dirspaces_page.sql and select_work_manifests_page.sql."""
+    url = os.environ.get("TERRATEAM_EMULATOR_TEST_DB", "")
+    if not url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL: runs under `make test-postgres`")
+    states = ("completed", "running", "queued", "aborted")
+    successes = ("true", "false", "null::boolean")
+    rows = ", ".join(f"('{s}', {b})" for s in states for b in successes)
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            answers = conn.execute(sa.text(_UPSTREAM_SQL.format(rows=rows))).all()
+    finally:
+        engine.dispose()
+    assert len(answers) == 12
+    for state, success, ds_state, wm_success in answers:
+        assert store._dirspace_state(state, success) == ds_state, (state, success)
+        assert store._wm_dirspace_success(success, state) == wm_success, (state, success)
