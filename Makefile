@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest test-postgres ansible-test bench venv clean
+.PHONY: demo test lint typecheck pytest test-postgres ansible-test bench conformance venv clean
 
 venv: $(STAMP)
 
@@ -57,6 +57,11 @@ demo: $(DEMO_STAMP)
 
 bench: venv
 	bash scripts/bench.sh
+
+# Measure a Terrateam server against the contract (docs/conformance.md): set TERRATEAM_BASE_URL,
+# TERRATEAM_API_KEY (and TERRATEAM_INSTALLATION_ID); without them, a local emulator is measured.
+conformance: venv
+	bash scripts/conformance.sh
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -181,10 +181,25 @@ class AsyncTerrateamClient(AsyncClientShell, BaseClient):
                 await self._sleep(self._after_exception(call, exc, attempt, deadline))
 
     async def request(
-        self, method: str, path: str, *, params: Any = None, json: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Any = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        authenticate: bool = True,
     ) -> httpx.Response:
-        """Send any request under the base URL with auth and retries; any status is returned."""
-        return await self._execute(raw_call(method, path, params=params, json=json))
+        """Send any request under the base URL with retries; any status is returned.
+
+        ``authenticate=False`` sends it without the client's credentials (no token refresh,
+        no Authorization header unless ``headers`` has one): the raw answer a server gives
+        to an anonymous or hand-made credential, e.g. for conformance checks.
+        """
+        call = raw_call(
+            method, path, params=params, json=json, headers=headers, authenticate=authenticate
+        )
+        return await self._execute(call)
 
     # -- the send loop ------------------------------------------------------------------------
 
@@ -197,7 +212,9 @@ class AsyncTerrateamClient(AsyncClientShell, BaseClient):
             request = self._build(call, self._remaining(deadline, call))
             started = time.perf_counter()
             try:
-                response = await self._http.send(request, auth=self._auth)
+                response = await self._http.send(
+                    request, auth=None if call.anonymous else self._auth
+                )
             except (httpx.TransportError, APIStatusError) as exc:
                 await self._sleep(self._after_exception(call, exc, attempt, deadline))
                 continue

@@ -133,10 +133,15 @@ class Call(Generic[T]):
     overrides: dict[int, type[APIStatusError]] = field(default_factory=dict)
     #: Map a status to a value instead of an error (e.g. kv.size: 500 → 0).
     on_status: dict[int, Callable[[httpx.Response], T]] = field(default_factory=dict)
+    #: Caller-given headers (``client.request(headers=…)``), sent after the defaults.
+    extra_headers: dict[str, str] = field(default_factory=dict)
+    #: Send without the client's credentials (``client.request(authenticate=False)``).
+    anonymous: bool = False
 
     def headers(self) -> dict[str, str]:
         """Per-call headers: exactly ``application/json`` when there is a body."""
-        return {"Content-Type": "application/json"} if self.body is not None else {}
+        base = {"Content-Type": "application/json"} if self.body is not None else {}
+        return {**base, **self.extra_headers}
 
 
 def _excerpt(response: httpx.Response) -> str:

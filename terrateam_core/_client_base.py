@@ -28,7 +28,13 @@ __all__ = ["BaseClient", "raw_call"]
 
 
 def raw_call(
-    method: str, path: str, *, params: Any = None, json: Any = None
+    method: str,
+    path: str,
+    *,
+    params: Any = None,
+    json: Any = None,
+    headers: dict[str, str] | None = None,
+    authenticate: bool = True,
 ) -> Call[httpx.Response]:
     """A call for ``client.request()``: any status is returned, not raised."""
     method = method.upper()
@@ -51,6 +57,8 @@ def raw_call(
         body=None if json is None else json_body(json),
         idempotent=method != "POST",
         ok=frozenset(range(100, 600)),
+        extra_headers=dict(headers or {}),
+        anonymous=not authenticate,
     )
 
 

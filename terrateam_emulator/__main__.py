@@ -59,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     cov = sub.add_parser("coverage", help="print which upstream operations are emulated")
     cov.add_argument("spec", help="path to the upstream terrateam-openapi.json")
     cov.add_argument("--output", help="write the Markdown page to this file")
+    conf = sub.add_parser(
+        "conformance", help="check any Terrateam server against the contract (docs/conformance.md)"
+    )
+    from terrateam_emulator.conformance import add_arguments
+
+    add_arguments(conf)
     for p in (parser, serve):
         _add_serve_options(p)
     return parser
@@ -158,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "conformance":
+        from terrateam_emulator import conformance
+
+        return conformance.main(args)
     if args.command == "coverage":
         from terrateam_emulator._coverage import write_coverage
 

@@ -15,14 +15,13 @@ not match rows without an environment, as in PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 import uuid
-import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from terrateam_emulator import _pg_tz
 from terrateam_emulator._qs import ocaml_int
 from terrateam_emulator._query_parse import Ast, QuerySyntaxError, parse
 
@@ -122,35 +121,84 @@ def _eq(column: str, value: Any) -> Pred:
 
 # --------------------------------------------------------------------------- datetimes
 
-_TS_RE = re.compile(r"^\s*(\d{1,4})-(\d{1,2})-(\d{1,2})(?:\s+(\d{1,2}):(\d{1,2}))?\s*$")
+
+class _SqlError(Exception):
+    """A value PostgreSQL refuses once the query runs: an empty 500, after every 400."""
 
 
-@functools.lru_cache(maxsize=1)
-def _zone_names() -> dict[str, str]:
-    return {name.lower(): name for name in zoneinfo.available_timezones()}
+def _strtol(text: str, i: int) -> tuple[int, int]:
+    """C ``strtol`` as PostgreSQL's ``from_char_parse_int_len`` uses it: white space, sign,
+    digits; no digit → error."""
+    j = i
+    while j < len(text) and text[j] in " \t\n\r\f\v":
+        j += 1
+    m = re.compile(r"[+-]?[0-9]+").match(text, j)
+    if m is None:
+        raise _SqlError
+    return int(m.group()), m.end()
 
 
-def _zone(tz: str) -> dt.tzinfo:
-    """PostgreSQL accepts zone names case-insensitively; unknown → 500 (as PG raises)."""
-    if tz.upper() in ("UTC", "GMT", "Z", "ZULU"):
-        return dt.UTC
-    name = _zone_names().get(tz.lower())
-    if name is None:
-        raise _Reject(_SERVER_ERROR)
-    return zoneinfo.ZoneInfo(name)
+def _to_timestamp_fields(text: str) -> tuple[int, int, int, int, int]:
+    """``to_timestamp(text, 'YYYY-MM-DD HH24:MI')`` field by field (PostgreSQL 15, not FX mode):
+    a format separator skips white space then one non-alphanumeric character; each field reads
+    a ``strtol`` number; the input may end after any field (the rest default: month and day
+    1, time 0, year 0 = 1 BC) and anything after the minutes is ignored. Year 0 and below are
+    BC. Returns the astronomical year."""
+    values = [0, 1, 1, 0, 0]
+    i = 0
+    for index in range(5):
+        if index:
+            while i < len(text) and text[i].isspace():
+                i += 1
+            if i < len(text) and not text[i].isalnum():
+                i += 1
+        if i >= len(text):
+            break
+        value, i = _strtol(text, i)
+        if index in (1, 2) and value == 0:
+            continue  # MM/DD of 0 leave the field unset
+        values[index] = value
+    year, month, day, hour, minute = values
+    if year < 0:
+        year += 1  # -N is N BC, astronomical 1 - N; 0 is 1 BC, astronomical 0
+    if not (1 <= month <= 12 and 0 <= hour <= 23 and 0 <= minute <= 59):
+        raise _SqlError
+    if not 1 <= day <= _days_in_month(year, month) or not -4712 <= year <= 294276:
+        raise _SqlError
+    return year, month, day, hour, minute
+
+
+def _days_in_month(year: int, month: int) -> int:
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+
+
+def _days_from_civil(year: int, month: int, day: int) -> int:
+    """Days since 1970-01-01 in the proleptic Gregorian calendar, for any year."""
+    year -= month <= 2
+    era = year // 400  # floor division: Hinnant's `(y >= 0 ? y : y - 399) / 400` in C
+    yoe = year - era * 400
+    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
 
 
 def _timestamp(text: str, tz: str) -> float:
     """``to_timestamp(text, 'YYYY-MM-DD HH24:MI')::timestamp at time zone tz`` as epoch."""
-    m = _TS_RE.match(text)
-    if m is None:
-        raise _Reject(_SERVER_ERROR)
-    year, month, day, hour, minute = (int(g) if g else 0 for g in m.groups())
-    try:
-        local = dt.datetime(year, month, day, hour, minute, tzinfo=_zone(tz))
-    except ValueError:
-        raise _Reject(_SERVER_ERROR) from None
-    return local.timestamp()
+    return _epoch(_to_timestamp_fields(text), tz)
+
+
+def _epoch(fields: tuple[int, int, int, int, int], tz: str) -> float:
+    """Local date-time fields (astronomical year) in ``tz``, as epoch seconds."""
+    year, month, day, hour, minute = fields
+    zone = _pg_tz.resolve(tz)
+    if zone is None:
+        raise _SqlError  # time zone "…" not recognized
+    if 1 <= year <= 9999:
+        return zone.epoch(dt.datetime(year, month, day, hour, minute))
+    naive = _days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60
+    edge = dt.datetime(1 if year < 1 else 9999, 1, 1)
+    return naive - (edge.replace(tzinfo=dt.UTC).timestamp() - zone.epoch(edge))
 
 
 def _datetime_pred(column: str, value: str, tz: str, now: float) -> Pred:
@@ -172,9 +220,15 @@ def _datetime_pred(column: str, value: str, tz: str, now: float) -> Pred:
         if left == "":
             return between(None, _timestamp(right, tz))
         return between(_timestamp(left, tz), _timestamp(right, tz))
-    start = _timestamp(value, tz)
     # A value without a space is a whole day, otherwise one minute (upstream `date_only`).
-    return between(start, start + (86400.0 if " " not in value else 60.0))
+    # The day's lower bound uses upstream's format typo 'YYYY-MM-DD H24:MI' (no HH24, so no
+    # hour is read); its upper bound the proper format plus one day (`eq_date`).
+    if " " not in value:
+        year, month, day, hour, minute = _to_timestamp_fields(value)
+        upper = _epoch((year, month, day, hour, minute), tz) + 86400.0
+        return between(_epoch((year, month, day, 0, 0), tz), upper)
+    start = _timestamp(value, tz)
+    return between(start, start + 60.0)
 
 
 # --------------------------------------------------------------------------- compiler
@@ -186,6 +240,9 @@ class _Compiler:
         self.sort: SortDir = sort
         self.tz = tz
         self.now = now
+        # PostgreSQL errors surface only when the SQL runs, i.e. after every term compiled:
+        # a later UNKNOWN_TAG (400) wins over an earlier bad uuid (500).
+        self.sql_error = False
 
     def compile(self, ast: Ast) -> Pred:
         op = ast[0]
@@ -216,6 +273,13 @@ class _Compiler:
         return self.value(spec, value)
 
     def value(self, spec: TagSpec, value: str) -> Pred:
+        try:
+            return self.sql_value(spec, value)
+        except _SqlError:
+            self.sql_error = True
+            return lambda row: None
+
+    def sql_value(self, spec: TagSpec, value: str) -> Pred:
         kind = spec.kind
         if kind == "datetime":
             return _datetime_pred(spec.column, value, self.tz, self.now)
@@ -228,13 +292,13 @@ class _Compiler:
             return _eq(spec.column, parsed)
         if kind == "string":
             if value == "":
-                raise _Reject(_SERVER_ERROR)  # upstream SQL lacks a closing parenthesis
+                raise _SqlError  # upstream's SQL lacks a closing parenthesis
             return _eq(spec.column, value)
         if kind == "uuid":
             try:
                 canonical = str(uuid.UUID(value))
             except ValueError:
-                raise _Reject(_SERVER_ERROR) from None
+                raise _SqlError from None
             return _eq(spec.column, canonical)
         if kind == "json_array":
             return _json_array_pred(spec.column, spec.key, value)
@@ -306,8 +370,10 @@ def compile_query(
     try:
         if ast is None:
             return CompiledQuery(lambda row: True, default_sort)
-        compiler = _Compiler(tags, default_sort, tz or "UTC", now)
+        compiler = _Compiler(tags, default_sort, "UTC" if tz is None else tz, now)
         predicate = compiler.compile(ast)
+        if compiler.sql_error:
+            return _SERVER_ERROR
         return CompiledQuery(predicate, compiler.sort)
     except _Reject as exc:
         return exc.rejection

@@ -114,15 +114,43 @@ def _unlock_times(conn: sa.Connection, vcs: str) -> dict[tuple[int, int | None],
     return {(r[0], r[1]): r[2] for r in rows}
 
 
+def _unlocked_at(
+    wm: Mapping[Any, Any], unlocks: Mapping[tuple[int, int | None], float]
+) -> float | None:
+    """The latest unlock that covers ``wm`` if it came at or after its creation: a PR unlock
+    (``latest_unlocks`` joined on repository and pull number) for any run, a repository-wide
+    drift unlock (``latest_drift_unlocks``) only for drift runs (``gdwm.work_manifest is not
+    null``). upstream: ``select_work_manifests_page.sql`` lines 39-46,
+    ``select_dirspaces_page.sql`` lines 38-47 (``gwm.created_at <= lu.unlocked_at``)."""
+    if wm["pull_number"] is not None:
+        at = unlocks.get((wm["repo_id"], wm["pull_number"]))
+        if at is not None and wm["created_at"] <= at:
+            return at
+    if wm["run_kind"] == "drift":
+        at = unlocks.get((wm["repo_id"], None))
+        if at is not None and wm["created_at"] <= at:
+            return at
+    return None
+
+
 def _reported_state(wm: Mapping[Any, Any], unlocks: Mapping[tuple[int, int | None], float]) -> str:
-    """Queued/running runs created before the latest unlock of their repo or PR → aborted."""
+    """Queued/running runs created at or before the latest unlock covering them → aborted
+    (``select_work_manifests_page.sql`` lines 39-46)."""
     state = str(wm["state"])
     if state not in ("queued", "running"):
         return state
-    latest = [unlocks.get((wm["repo_id"], None)), unlocks.get((wm["repo_id"], wm["pull_number"]))]
-    if any(t is not None and wm["created_at"] < t for t in latest):
-        return "aborted"
-    return state
+    return "aborted" if _unlocked_at(wm, unlocks) is not None else state
+
+
+def _wm_dirspace_success(success: bool | None, reported_state: str) -> bool | None:
+    """``not ((gwmr.success is null and gwm.state = 'aborted') or not gwmr.success)`` in
+    three-valued logic (``select_work_manifests_page.sql`` line 96; ``gwm`` there is the
+    outer ``q``, so ``state`` is the reported one): no result in an aborted run → false, no
+    result otherwise → NULL, which upstream's ``success : bool option [@default None]``
+    (``terrat_api_components_work_manifest_dirspace.ml``) omits."""
+    if success is None:
+        return False if reported_state == "aborted" else None
+    return success
 
 
 def _kind(wm: Mapping[Any, Any], title: str | None) -> Any:
@@ -149,6 +177,8 @@ def _wm_query(vcs: str, installation_id: int) -> sa.Select[Any]:
 
 
 def _dirspaces_by_wm(conn: sa.Connection, ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    """Each run's dirspaces with their stored ``success`` (NULL until finished); ordered by dir
+    and workspace, where upstream's ``jsonb_agg`` has no ORDER BY (table order)."""
     d = _db_runs.work_manifest_dirspaces
     out: dict[str, list[dict[str, Any]]] = {}
     id_list = list(ids)
@@ -212,7 +242,10 @@ def work_manifest_rows(conn: sa.Connection, vcs: str, installation_id: int) -> l
     rows = []
     for wm in wms:
         state = _reported_state(wm, unlocks)
-        ds = dirspaces.get(wm["id"], [])
+        ds = [
+            _omit_none({**d, "success": _wm_dirspace_success(d.get("success"), state)})
+            for d in dirspaces.get(wm["id"], [])
+        ]
         body = _body_common(wm, state)
         body["dirspaces"] = ds
         body["repo_id"] = str(wm["repo_id"])
@@ -223,16 +256,21 @@ def work_manifest_rows(conn: sa.Connection, vcs: str, installation_id: int) -> l
     return rows
 
 
-def _dirspace_state(wm_state: str, success: bool | None) -> str:
-    """Upstream's CASE, operator-precedence bug included (§9 #24): ``completed and success is
-    null or not success`` also turns a running dirspace with success=false into failure."""
-    if wm_state == "aborted":
-        return "aborted"
-    if (wm_state == "completed" and success is None) or success is False:
-        return "failure"
-    if wm_state == "completed":
+def _dirspace_state(state: str, success: bool | None) -> str:
+    """``select_dirspaces_page.sql`` lines 97-101, as PostgreSQL reads it::
+
+        case when state = 'completed' and success then 'success'
+             when (state = 'completed' and success is null) or (not success) then 'failure'
+             else state end
+
+    ``state`` is the stored run state (the unlock rule does not apply here) and ``and`` binds
+    tighter than ``or``: any run with a failed result is ``failure`` (running and aborted
+    included), a completed run without one too; NULL conditions fall through (§9 #24)."""
+    if state == "completed" and success is True:
         return "success"
-    return wm_state
+    if (state == "completed" and success is None) or success is False:
+        return "failure"
+    return state
 
 
 def dirspace_rows(conn: sa.Connection, vcs: str, installation_id: int) -> list[dict[str, Any]]:
@@ -243,13 +281,22 @@ def dirspace_rows(conn: sa.Connection, vcs: str, installation_id: int) -> list[d
     unlocks = _unlock_times(conn, vcs)
     rows = []
     for wm in conn.execute(stmt).mappings():
-        wm_state = _reported_state(wm, unlocks)
-        state = _dirspace_state(wm_state, wm["success"])
+        stored = str(wm["state"])
+        state = _dirspace_state(stored, wm["success"])
         body = _body_common(wm, state)
+        # completed_at falls back to the covering unlock, whatever the state
+        # (select_dirspaces_page.sql lines 38-47).
+        completed = wm["completed_at"]
+        body["completed_at"] = format_ts(
+            completed if completed is not None else _unlocked_at(wm, unlocks)
+        )
         body["dir"] = wm["dir"]
         body["workspace"] = wm["workspace"]
         row = _common(wm, state)
-        row.update(dir=wm["dir"], workspace=wm["workspace"], wm_state=wm_state)
+        # The `state` tag's SQL (`state = 'completed' and success`, …) reads the stored
+        # columns of `q`, not the CASE above (terrat_vcs_service_github_ep_installations.ml
+        # `Dirspaces.state_query`).
+        row.update(dir=wm["dir"], workspace=wm["workspace"], wm_state=stored)
         row["success"] = wm["success"]
         row["body"] = _omit_none(body)
         rows.append(row)

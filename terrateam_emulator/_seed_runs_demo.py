@@ -258,8 +258,11 @@ def demo_runs_seed(task_owner: str = "demo") -> dict[str, Any]:
     repos = _repos()
     prs = _pull_requests(rng, repos)
     wms = _work_manifests(rng, repos, prs)
-    # One queued run predates an unlock of its repo: it is reported as `aborted`.
-    queued = next(w for w in wms if w["state"] == "queued" and w.get("vcs") != "gitlab")
+    # One queued PR run predates an unlock of its PR: it is reported as `aborted` (upstream
+    # applies PR unlocks to any run of that PR, repository-wide drift unlocks to drift runs).
+    queued = next(
+        w for w in wms if w["state"] == "queued" and w.get("vcs") != "gitlab" and w["kind"] == "pr"
+    )
     unlock_at = dt.datetime.fromisoformat(queued["created_at"].replace("Z", "+00:00")) + (
         dt.timedelta(minutes=1)
     )
@@ -281,6 +284,7 @@ def demo_runs_seed(task_owner: str = "demo") -> dict[str, Any]:
         "unlocks": [
             {
                 "repo_id": queued["repo_id"],
+                "pull_number": queued["pull_number"],
                 "created_at": unlock_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
             }
         ],

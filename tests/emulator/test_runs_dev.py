@@ -104,6 +104,7 @@ def test_unlock__queued_run_reported_aborted_token_still_valid(
         w
         for w in seed["work_manifests"]
         if w["repo_id"] == unlock["repo_id"]
+        and w.get("pull_number") == unlock.get("pull_number")
         and w["state"] in ("queued", "running")
         and w["created_at"] < unlock["created_at"]
     )

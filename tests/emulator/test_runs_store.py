@@ -64,7 +64,9 @@ def _seeded(wm_state: str, success: bool | None, unlock_at: str | None = None) -
         ("running", False, "failure"),  # upstream precedence bug (§9 #24)
         ("running", None, "running"),
         ("queued", None, "queued"),
-        ("aborted", False, "aborted"),
+        ("aborted", False, "failure"),  # `or not success` again (select_dirspaces_page.sql)
+        ("aborted", None, "aborted"),
+        ("aborted", True, "aborted"),
     ],
 )
 def test_dirspace_state__upstream_case(wm_state: str, success: bool | None, expected: str) -> None:
