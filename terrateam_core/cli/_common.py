@@ -275,7 +275,7 @@ class RootGroup(TyperGroup):
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         from terrateam_core.cli._help import word_metavars
 
-        return word_metavars(super().get_command(ctx, cmd_name))
+        return word_metavars(super().get_command(ctx, cmd_name), (cmd_name,))
 
     def main(  # type: ignore[override]
         self,

@@ -56,8 +56,22 @@ def _metavar(param: Any) -> str | None:
     return longest.replace("-", "_").upper() or None
 
 
-def word_metavars(command: Any) -> Any:
-    """Give every value option of *command* (and its subcommands) a metavar in words."""
+def _add_examples(command: Any, path: tuple[str, ...]) -> None:
+    from terrateam_core.cli._examples import EXAMPLES
+
+    lines = EXAMPLES.get(path)
+    help_text = getattr(command, "help", None) or ""
+    if not lines or "Example" in help_text or getattr(command, "epilog", None):
+        return
+    # After the options, as gh does; "\b" keeps click from re-wrapping the lines.
+    block = "\n".join(f"  $ {line}" for line in lines)
+    command.epilog = f"Examples:\n\n\b\n{block}"
+
+
+def word_metavars(command: Any, path: tuple[str, ...] = ()) -> Any:
+    """Give every value option of *command* (and its subcommands) a metavar in words, a
+    whole one-line summary and the examples of ``_examples.EXAMPLES`` (*path* is the
+    command's name under the root, e.g. ``("kv", "get")``)."""
     for param in getattr(command, "params", ()):
         if param.param_type_name != "option" or param.metavar is not None:
             continue
@@ -67,6 +81,7 @@ def word_metavars(command: Any) -> Any:
     text = getattr(command, "help", None)
     if text and getattr(command, "short_help", None) is None:
         command.short_help = summary(text)
-    for sub in (getattr(command, "commands", None) or {}).values():
-        word_metavars(sub)
+    _add_examples(command, path)
+    for name, sub in (getattr(command, "commands", None) or {}).items():
+        word_metavars(sub, (*path, name))
     return command

@@ -343,3 +343,29 @@ def test_tables_keep_identifiers_whole(live: Any, cli_env: dict[str, str]) -> No
     text = proc.output.decode()
     uuids = re.findall(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", text)
     assert len(uuids) == 5, text
+
+
+def test_every_command_has_examples_that_resolve() -> None:
+    """Each command's help ends in examples (gh-style), and each uses real options."""
+    from terrateam_core.cli._examples import EXAMPLES
+    from tests.test_doc_blocks import _resolve, _terrateam_lines
+
+    missing = [
+        " ".join(path)
+        for path, command in _leaf_commands()
+        if path not in EXAMPLES and "Example" not in (command.help or "")
+    ]
+    assert not missing, missing
+    for path, lines in EXAMPLES.items():
+        for line in lines:
+            for argv in _terrateam_lines(line):
+                _, options = _resolve(argv)
+                used = {a.split("=", 1)[0] for a in argv if a.startswith("-") and a != "-"}
+                assert used <= options | {"-h", "--help"}, (path, line, used - options)
+
+
+def test_examples_show_after_the_options(cli: Run) -> None:
+    """`--help` prints the examples after the options, lines unwrapped."""
+    text = cli("kv", "get", "--help").stdout
+    assert text.index("Examples:") > text.index("Options:")
+    assert "$ terrateam kv get -i 12345 deploy/config" in text
