@@ -231,15 +231,23 @@ def runs_verdict(runs: Iterable[WorkManifest], flt: RunFilter) -> GateVerdict:
 
 
 def _stack_rows(stacks: Sequence[Stack] | Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    # One row per inner stack; `failed` lists its failed dirspaces, because the roll-up state
+    # hides an apply_failed dirspace behind a plan_pending one (docs/contract.md §6.4).
     rows: list[dict[str, str]] = []
     for outer in stacks:
         data = outer.model_dump() if isinstance(outer, Stack) else dict(outer)
         for inner in data.get("stacks") or []:
+            failed = [
+                f"{d['dirspace'].get('dir')}:{d['dirspace'].get('workspace')} {d.get('state')}"
+                for d in inner.get("dirspaces") or []
+                if isinstance(d.get("dirspace"), Mapping) and d.get("state") in FAILED_STACK_STATES
+            ]
             rows.append(
                 {
                     "stack": str(data.get("name")),
                     "name": str(inner.get("name")),
                     "state": str(inner.get("state")),
+                    "failed": ", ".join(failed),
                 }
             )
     return rows
@@ -252,22 +260,24 @@ def stacks_verdict(
     subject: str = "",
 ) -> GateVerdict:
     """Gate on a PR's stacks: ``not-failed`` (no plan_failed/apply_failed inner stack) or
-    ``applied`` (every inner stack apply_success or no_changes)."""
+    ``applied`` (every inner stack apply_success or no_changes). A failed dirspace inside a
+    stack fails it even when the roll-up state hides it."""
     if require not in ("not-failed", "applied"):
         raise ValueError(f"require: must be 'not-failed' or 'applied', got {require!r}")
     rows = _stack_rows(stacks)
     prefix = f"{subject}: " if subject else ""
-    if require == "not-failed":
-        bad = [r for r in rows if r["state"] in FAILED_STACK_STATES]
-    else:
-        bad = [r for r in rows if r["state"] not in APPLIED_STACK_STATES]
     if not rows:
         return GateVerdict(False, [f"{prefix}no stacks"], stacks=rows)
-    if bad:
-        return GateVerdict(
-            False,
-            [f"{prefix}stack {r['stack']}/{r['name']} is {r['state']}" for r in bad],
-            stacks=rows,
-        )
+    reasons = []
+    for r in rows:
+        where = f"{prefix}stack {r['stack']}/{r['name']}"
+        if r["state"] in FAILED_STACK_STATES:
+            reasons.append(f"{where} is {r['state']}")
+        elif r["failed"]:
+            reasons.append(f"{where} ({r['state']}) has {r['failed']}")
+        elif require == "applied" and r["state"] not in APPLIED_STACK_STATES:
+            reasons.append(f"{where} is {r['state']}")
+    if reasons:
+        return GateVerdict(False, reasons, stacks=rows)
     word = "failed" if require == "not-failed" else "unapplied"
     return GateVerdict(True, [f"{prefix}{len(rows)} stacks, none {word}"], stacks=rows)
