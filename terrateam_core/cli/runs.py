@@ -95,6 +95,10 @@ def interruptible() -> Iterator[None]:
     previous = signal.signal(signal.SIGTERM, stop)
     try:
         yield
+    except KeyboardInterrupt:
+        # Typer turns it into a silent exit 130: say what happened.
+        typer.echo("terrateam: interrupted, stopped waiting", err=True)
+        raise
     finally:
         signal.signal(signal.SIGTERM, previous)
 
