@@ -62,7 +62,7 @@ options:
     type: bool
     default: true
   outputs:
-    description: Also return the run's step outputs in RV(work_manifest.outputs).
+    description: Also return the run's step outputs in the C(outputs) field of RV(work_manifest).
     type: bool
     default: false
 seealso:
