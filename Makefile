@@ -28,6 +28,7 @@ typecheck: venv
 
 # Everything but the long runs marked `slow` (full-size load tests, the demo: `make demo`).
 pytest: venv
+	bash scripts/ensure-chromium.sh
 	$(PY) -m pytest -n 2 --dist loadgroup -m "not slow"
 
 # The emulator contract suite and the reliability tests again, on a private PostgreSQL cluster.

@@ -78,9 +78,14 @@ def _token_id_valid(state: EmulatorState, token_id: str) -> bool:
             sa.select(access_tokens.c.id).where(access_tokens.c.id == token_id)
         ).first():
             return True
-        wm = metadata.tables.get("work_manifests")
-        if wm is None:
-            return False
+    wm = metadata.tables.get("work_manifests")
+    if wm is None:
+        return False
+    # A run token stops working when its run finishes, scheduled finishes included.
+    from terrateam_emulator import _schedule
+
+    _schedule.apply_due(state.db, state.clock.now())
+    with state.db.read() as conn:
         row = conn.execute(sa.select(wm.c.state).where(wm.c.id == token_id)).first()
         return row is not None and row[0] in ACTIVE_WORK_MANIFEST_STATES
 

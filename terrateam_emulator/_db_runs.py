@@ -14,6 +14,7 @@ from terrateam_emulator._db import metadata
 __all__ = [
     "pull_requests",
     "repos",
+    "run_schedules",
     "stacks",
     "tasks",
     "unlocks",
@@ -130,4 +131,19 @@ unlocks = sa.Table(
     sa.Column("repo_id", sa.BigInteger, nullable=False),
     sa.Column("pull_number", sa.BigInteger, nullable=True),
     sa.Column("created_at", sa.Float, nullable=False),
+)
+
+# Scheduled state changes of work manifests (POST /_emulator/runs/{id}/schedule): applied,
+# oldest first, by the first read at or after `due_at` on the emulator clock (`_schedule.py`).
+# `dirspaces` is a JSON object {"dir" or "dir:workspace": success}; `success` applies to every
+# dirspace not named there.
+run_schedules = sa.Table(
+    "run_schedules",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("work_manifest_id", sa.String(36), nullable=False, index=True),
+    sa.Column("due_at", sa.Float, nullable=False, index=True),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("success", sa.Boolean, nullable=True),
+    sa.Column("dirspaces", sa.Text, nullable=True),
 )

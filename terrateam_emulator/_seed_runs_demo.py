@@ -1,14 +1,18 @@
 """Deterministic demo runs: the ``--seed demo`` organisation's repos, PRs and 180 work manifests.
 
-Everything comes from a fixed-seed RNG and fixed timestamps, so two runs give identical data
-(ids included). GitHub installation 12345 gets four repos and most runs; GitLab installation 678
-gets one repo and a few runs.
+Everything comes from a fixed-seed RNG, so two runs give identical data (ids included). The
+timeline (about three weeks of runs) is then moved by whole days so that it ends the day before
+``now`` (the emulator clock when it seeds): dashboards and ``report --since 7d`` always show
+recent runs, and every start on the same day gives identical timestamps too. GitHub
+installation 12345 gets four repos and most runs; GitLab installation 678 gets one repo and a
+few runs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+import time
 import uuid
 from typing import Any
 
@@ -89,7 +93,7 @@ def _pull_requests(rng: random.Random, repos: list[dict[str, Any]]) -> list[dict
             if repo.get("vcs") == "gitlab":
                 pr["vcs"] = "gitlab"
             if state == "merged":
-                pr["merged_at"] = _iso(_T0 + 86400 * n)
+                pr["merged_at"] = _iso(_T0 + 86400 * (n % 20))  # inside the timeline
                 pr["merged_sha"] = _sha(rng)
             prs.append(pr)
     return prs
@@ -249,11 +253,42 @@ def _stacks(repos: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def demo_runs_seed(task_owner: str = "demo") -> dict[str, Any]:
+_TIME_FIELDS = ("created_at", "completed_at", "merged_at", "updated_at")
+
+
+def _shift(value: Any, seconds: float) -> Any:
+    # Every timestamp of the generated seed, wherever it sits, moves by the same amount.
+    if isinstance(value, dict):
+        return {
+            k: _iso(_epoch(v) + seconds)
+            if k in _TIME_FIELDS and isinstance(v, str)
+            else _shift(v, seconds)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_shift(v, seconds) for v in value]
+    return value
+
+
+def _epoch(iso: str) -> float:
+    return dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def demo_runs_seed(task_owner: str = "demo", *, now: float | None = None) -> dict[str, Any]:
     """The demo organisation's runs part, as a seed dict (same format as a seed file).
 
-    ``task_owner`` is the username owning the demo repo-refresh task.
+    ``task_owner`` is the username owning the demo repo-refresh task. The timeline ends on the
+    day before ``now`` (default: the current time), moved by whole days.
     """
+    seed = _generate(task_owner)
+    last = max(_epoch(w["created_at"]) for w in seed["work_manifests"])
+    today = (time.time() if now is None else now) // 86400 * 86400
+    days = (today - 86400 - last // 86400 * 86400) // 86400
+    shifted: dict[str, Any] = _shift(seed, days * 86400)
+    return shifted
+
+
+def _generate(task_owner: str) -> dict[str, Any]:
     rng = random.Random(20261127)
     repos = _repos()
     prs = _pull_requests(rng, repos)

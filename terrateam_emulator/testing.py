@@ -122,6 +122,12 @@ class EmulatorAdmin:
         out: dict[str, Any] = self._call("POST", f"/work-manifests/{wm_id}/state", {"state": state})
         return out
 
+    def schedule_run(self, wm_id: str, steps: list[dict[str, Any]]) -> dict[str, Any]:
+        """Move a work manifest through states on the emulator clock: ``steps`` are
+        ``{"after_seconds", "state", "success"?, "dirspaces"?}`` from now."""
+        out: dict[str, Any] = self._call("POST", f"/runs/{wm_id}/schedule", steps)
+        return out
+
     def set_task_state(self, task_id: str, state: str) -> dict[str, Any]:
         """Move a task to ``state``."""
         out: dict[str, Any] = self._call("POST", f"/tasks/{task_id}/state", {"state": state})

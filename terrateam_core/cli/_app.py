@@ -34,6 +34,7 @@ GROUPS: dict[str, tuple[str, str | None]] = {
     "repos": ("repos", "repos"),
     "prs": ("prs", "prs"),
     "work-manifests": ("work_manifests", "work-manifests"),
+    "runs": ("runs", "runs"),
     "dirspaces": ("dirspaces", "dirspaces"),
     "stacks": ("stacks", "stacks"),
     "tasks": ("tasks", "tasks"),

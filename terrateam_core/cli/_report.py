@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 __all__ = [
+    "daily",
+    "dirspace_rankings",
     "filter_since",
     "parse_time",
     "percentile",
@@ -90,12 +92,14 @@ class _Group:
         self.runs = 0
         self.finished = 0
         self.succeeded = 0
+        self.failed = 0
         self.durations: list[float] = []
 
     def add(self, *, finished: bool, succeeded: bool, duration: float | None) -> None:
         self.runs += 1
         self.finished += finished
         self.succeeded += succeeded
+        self.failed += finished and not succeeded
         if duration is not None:
             self.durations.append(duration)
 
@@ -104,6 +108,7 @@ class _Group:
             "runs": self.runs,
             "finished": self.finished,
             "succeeded": self.succeeded,
+            "failed": self.failed,
             "success_rate": _rate(self.succeeded, self.finished),
             "p50_seconds": _round(percentile(self.durations, 50)),
             "p95_seconds": _round(percentile(self.durations, 95)),
@@ -217,10 +222,10 @@ def _pct(rate: float | None) -> str | None:
 def to_markdown(summary: Mapping[str, Any], *, title: str = "Terrateam report") -> str:
     """The summary as Markdown sections (for PR comments and weekly reports)."""
     t = summary["total"]
-    parts = [
-        f"## {title}",
-        f"{t['runs']} runs, {t['finished']} finished, success rate "
-        f"{_pct(t['success_rate']) or '-'}, p50 {t['p50_seconds']} s, p95 {t['p95_seconds']} s.",
+    parts = [f"## {title}", headline(t)]
+    if not t["runs"]:
+        return "\n\n".join(parts) + "\n"
+    parts += [
         "### By state\n\n" + _md_table(["state", "runs"], summary["by_state"].items()),
         "### By run type\n\n" + _md_table(["run type", "runs"], summary["by_run_type"].items()),
     ]
@@ -251,3 +256,83 @@ def to_markdown(summary: Mapping[str, Any], *, title: str = "Terrateam report") 
         )
     )
     return "\n\n".join(parts) + "\n"
+
+
+def headline(total: Mapping[str, Any]) -> str:
+    """One line for a period: ``no runs`` when empty (never ``None``)."""
+    if not total["runs"]:
+        return "no runs"
+
+    def secs(value: Any) -> str:
+        return "-" if value is None else f"{value} s"
+
+    return (
+        f"{total['runs']} runs, {total['finished']} finished, success rate "
+        f"{_pct(total['success_rate']) or '-'}, p50 {secs(total['p50_seconds'])}, "
+        f"p95 {secs(total['p95_seconds'])}."
+    )
+
+
+STATE_SERIES = ("succeeded", "failed", "aborted", "in progress")
+
+
+def _outcome(run: Mapping[str, Any]) -> str:
+    state = run.get("state")
+    if state == "aborted":
+        return "aborted"
+    if state == "completed":
+        return "succeeded" if _succeeded(run) else "failed"
+    return "in progress"
+
+
+def daily(
+    runs: Iterable[Mapping[str, Any]], start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """One row per UTC day from *start* to *end* (days without runs included): runs by
+    outcome (succeeded, failed, aborted, in progress), success rate, p50/p95 seconds."""
+    first = start.astimezone(UTC).date()
+    last = end.astimezone(UTC).date()
+    days: dict[Any, dict[str, Any]] = {}
+    cur = first
+    while cur <= last:
+        days[cur] = {"runs": 0, **dict.fromkeys(STATE_SERIES, 0), "_group": _Group()}
+        cur = cur.fromordinal(cur.toordinal() + 1)
+    for run in runs:
+        created = parse_time(run.get("created_at"))
+        if created is None or created.astimezone(UTC).date() not in days:
+            continue
+        row = days[created.astimezone(UTC).date()]
+        row["runs"] += 1
+        row[_outcome(run)] += 1
+        row["_group"].add(
+            finished=run.get("state") in FINISHED,
+            succeeded=_succeeded(run),
+            duration=_duration(run),
+        )
+    out = []
+    for day, row in days.items():
+        stats = row.pop("_group").as_dict()
+        out.append(
+            {
+                "day": day.isoformat(),
+                **row,
+                "success_rate": stats["success_rate"],
+                "p50_seconds": stats["p50_seconds"],
+                "p95_seconds": stats["p95_seconds"],
+            }
+        )
+    return out
+
+
+def dirspace_rankings(summary: Mapping[str, Any], *, top: int = 10) -> dict[str, Any]:
+    """The slowest dirspaces (by p95) and the most failing (by failed runs, then rate)."""
+    rows = list(summary["dirspaces"])
+    slow = sorted(
+        (r for r in rows if r["p95_seconds"] is not None),
+        key=lambda r: (-r["p95_seconds"], r["repo"], r["dir"], r["workspace"]),
+    )
+    failing = sorted(
+        (r for r in rows if r["failed"]),
+        key=lambda r: (-r["failed"], r["success_rate"] or 0.0, r["repo"], r["dir"]),
+    )
+    return {"slowest_dirspaces": slow[:top], "failing_dirspaces": failing[:top]}

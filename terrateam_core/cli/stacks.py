@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -16,7 +18,7 @@ from terrateam_core.cli._common import (
 )
 from terrateam_core.cli._output import OutputFormat, emit, to_jsonable
 
-__all__ = ["app", "flatten_stacks"]
+__all__ = ["GraphFormat", "app", "flatten_stacks"]
 
 app = new_app("Stacks of a pull request.")
 
@@ -79,3 +81,48 @@ def show(
         emit(flatten_stacks(stacks), fmt, columns=_COLUMNS, no_color=no_color)
     else:
         emit(stacks, fmt)
+
+
+class GraphFormat(enum.StrEnum):
+    """Values of ``stacks graph -o``."""
+
+    mermaid = "mermaid"
+    dot = "dot"
+    svg = "svg"
+    json = "json"
+
+
+@app.command("graph")
+def graph(
+    ctx: typer.Context,
+    repo: Annotated[str, typer.Option("--repo", "-r", help="Repository id, NAME or OWNER/NAME.")],
+    pr: Annotated[int, typer.Option("--pr", min=1, help="Pull request number.")],
+    output: Annotated[
+        GraphFormat,
+        typer.Option("--output", "-o", help="mermaid, dot (Graphviz), svg or json."),
+    ] = GraphFormat.mermaid,
+) -> None:
+    """Print a PR's stacks and their dependencies as a graph (no stacks → exit 3).
+
+    Outer stack → inner stack → dirspace, and each stack's path in the hierarchy; nodes are
+    coloured by state. The SVG is laid out in Python (Graphviz is not needed).
+    """
+    from terrateam_core.cli import _stack_graph
+
+    client = client_from_ctx(ctx)
+    repo_id = repo if repo.isdigit() else client.repos.id_of(repo)
+    g = _stack_graph.build_graph(to_jsonable(client.stacks.get(repo_id, pr)))
+    if output is GraphFormat.json:
+        emit(
+            {
+                "nodes": [{"id": k, "label": lbl, "state": st} for k, (lbl, st) in g.nodes.items()],
+                "edges": [list(e) for e in g.edges],
+            },
+            OutputFormat.json,
+        )
+    elif output is GraphFormat.dot:
+        sys.stdout.write(_stack_graph.to_dot(g))
+    elif output is GraphFormat.svg:
+        sys.stdout.write(_stack_graph.to_svg(g, title=f"{repo} PR {pr}: stacks"))
+    else:
+        sys.stdout.write(_stack_graph.to_mermaid(g))

@@ -40,6 +40,8 @@ __all__ = [
     "find_new_key",
     "installations",
     "new_keys",
+    "no_match",
+    "outputs_query",
     "poll_delays",
     "pull_requests_page",
     "repos_page",
@@ -312,6 +314,25 @@ def wm_not_found(wm_id: str, path: str) -> NotFoundError:
         method="GET",
         path=path,
     )
+
+
+def no_match(message: str) -> NotFoundError:
+    """The error of a search by repo/PR that found nothing (exit 3 in the CLI)."""
+    return NotFoundError(message, status_code=404, method="GET", path="")
+
+
+def outputs_query(
+    *, dir: str | None = None, workspace: str | None = None, step: str | None = None
+) -> str | None:
+    """The outputs ``q`` for a dirspace and/or step (None: every output)."""
+    from terrateam_core.gates import q_term
+
+    terms = [
+        q_term(tag, value)
+        for tag, value in (("dir", dir), ("workspace", workspace), ("step", step))
+        if value is not None
+    ]
+    return " and ".join(terms) or None
 
 
 def check_final_task(task: Task) -> Task:

@@ -7,12 +7,25 @@ it. Waiting loops keep polling apart from retrying (each poll has the normal ret
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from terrateam_core._base import check_uuid, namespace_repr
 from terrateam_core._pagination import AsyncPaginator, Page
 from terrateam_core._retry import backoff_delay
-from terrateam_core.errors import APIConnectionError, ServerError, TaskTimeoutError
+from terrateam_core.errors import (
+    APIConnectionError,
+    NotFoundError,
+    ServerError,
+    TaskTimeoutError,
+)
+from terrateam_core.gates import (
+    GateVerdict,
+    RunFilter,
+    StackRequirement,
+    runs_verdict,
+    stacks_verdict,
+)
 from terrateam_core.models import (
     TERMINAL_TASK_STATES,
     TERMINAL_WORK_MANIFEST_STATES,
@@ -34,6 +47,7 @@ from terrateam_core.resources._calls import (
     created_key,
     find_new_key,
     new_keys,
+    no_match,
     poll_delays,
     wm_not_found,
 )
@@ -54,6 +68,9 @@ __all__ = [
 ]
 
 Scope = int | str | None
+# Aliases: inside the namespaces `list` is a method name.
+_Runs = list[WorkManifest]
+_Outputs = list[StepOutput]
 
 
 class _Async:
@@ -132,6 +149,18 @@ class AsyncRepos(_Async):
             return await self._client._execute(_calls.repos_page(v, i, tokens, limit))
 
         return AsyncPaginator(fetch, max_items=max_items)
+
+    async def id_of(
+        self, repo: str, *, installation_id: Scope = None, vcs: str | None = None
+    ) -> str:
+        """The id of repository ``name`` (or ``owner/name``); :class:`NotFoundError` if none."""
+        name = repo.rsplit("/", 1)[-1]
+        async for item in self.list(
+            installation_id=installation_id, vcs=vcs, limit=_calls.MAX_PAGE
+        ):
+            if item.name == name:
+                return item.id
+        raise no_match(f"no repository {repo!r} in this installation")
 
     async def refresh(self, *, installation_id: Scope = None, vcs: str | None = None) -> str:
         """Start a repository refresh; returns the task id (see ``tasks.wait``)."""
@@ -220,6 +249,134 @@ class AsyncWorkManifests(_Async):
 
         return AsyncPaginator(fetch, max_items=max_items)
 
+    async def _latest(
+        self, flt: RunFilter, installation_id: Scope, vcs: str | None
+    ) -> WorkManifest | None:
+        # Newest first; the owner and the exact cut-off are checked on this side, so page on.
+        async for wm in self.list(
+            q=flt.query(), limit=20, installation_id=installation_id, vcs=vcs
+        ):
+            if flt.matches(wm):
+                return wm
+        return None
+
+    async def latest(
+        self,
+        *,
+        repo: str,
+        pr: int | None = None,
+        kind: str | None = None,
+        dir: str | None = None,
+        workspace: str | None = None,
+        environment: str | None = None,
+        created_after: datetime | None = None,
+        installation_id: Scope = None,
+        vcs: str | None = None,
+    ) -> WorkManifest | None:
+        """The newest run of ``repo`` (``name`` or ``owner/name``) matching the filters, or None.
+
+        ``kind`` is ``plan``, ``apply`` or None (any run type).
+        """
+        flt = RunFilter(repo, pr, kind, dir, workspace, environment, created_after)
+        return await self._latest(flt, installation_id, vcs)
+
+    async def wait_for(
+        self,
+        *,
+        repo: str,
+        pr: int | None = None,
+        kind: str | None = None,
+        dir: str | None = None,
+        workspace: str | None = None,
+        environment: str | None = None,
+        created_after: datetime | None = None,
+        timeout: float = 1800,
+        poll: float = 5.0,
+        installation_id: Scope = None,
+        vcs: str | None = None,
+    ) -> WorkManifest:
+        """Wait until the newest matching run exists and has finished; return it.
+
+        Built on ``q`` (``repo:… and pr:… and type:…``) with paging; a run that does not exist
+        yet is waited for too (the infra PR may not have been applied). Whether it succeeded is
+        for the caller (``terrateam_core.gates.run_succeeded``). Each poll is a normal call with
+        its own deadline; cancelling (Ctrl-C, task cancellation) stops the wait at once.
+
+        Raises:
+            TaskTimeoutError: none finished within ``timeout`` seconds.
+        """
+        if timeout < 0 or poll <= 0:
+            raise ValueError("timeout must be >= 0 and poll > 0")
+        flt = RunFilter(repo, pr, kind, dir, workspace, environment, created_after)
+        end = self._client._monotonic() + timeout
+        while True:
+            wm = await self._latest(flt, installation_id, vcs)
+            if wm is not None and wm.state in TERMINAL_WORK_MANIFEST_STATES:
+                return wm
+            left = end - self._client._monotonic()
+            if left <= 0:
+                seen = "none found" if wm is None else f"latest {wm.id} still {wm.state}"
+                raise TaskTimeoutError(f"{flt.describe()}: {seen} after {timeout:g} s")
+            await self._client._sleep(min(poll, left))
+
+    async def gate(
+        self,
+        *,
+        repo: str,
+        pr: int | None = None,
+        kind: str | None = None,
+        dir: str | None = None,
+        workspace: str | None = None,
+        environment: str | None = None,
+        created_after: datetime | None = None,
+        installation_id: Scope = None,
+        vcs: str | None = None,
+    ) -> GateVerdict:
+        """Did the latest run of every dirspace succeed? (e.g. the latest plan of PR 42).
+
+        Reads every matching run (paging), newest first; each dirspace is judged by the newest
+        run that lists it. Not ok when nothing matched.
+        """
+        flt = RunFilter(repo, pr, kind, dir, workspace, environment, created_after)
+        runs: _Runs = []
+        pages = self.list(
+            q=flt.query(), limit=_calls.MAX_PAGE, installation_id=installation_id, vcs=vcs
+        )
+        async for wm in pages:
+            runs.append(wm)
+        return runs_verdict(runs, flt)
+
+    async def find_outputs(
+        self,
+        *,
+        repo: str,
+        pr: int | None = None,
+        dir: str | None = None,
+        workspace: str | None = None,
+        step: str | None = None,
+        kind: str | None = None,
+        environment: str | None = None,
+        installation_id: Scope = None,
+        vcs: str | None = None,
+    ) -> tuple[WorkManifest, _Outputs]:
+        """The newest matching run and its step outputs for ``dir``/``workspace``/``step``.
+
+        Raises:
+            NotFoundError: no run matches.
+        """
+        flt = RunFilter(repo, pr, kind, dir, workspace, environment)
+        wm = await self._latest(flt, installation_id, vcs)
+        if wm is None:
+            raise no_match(f"no {flt.describe()} found")
+        q = _calls.outputs_query(dir=dir, workspace=workspace, step=step)
+        outs: _Outputs = []
+        found = self.outputs(
+            wm.id, q=q, limit=_calls.MAX_PAGE, installation_id=installation_id, vcs=vcs
+        )
+        async for out in found:
+            outs.append(out)
+        return wm, outs
+
     async def wait(
         self,
         id: str,
@@ -282,6 +439,32 @@ class AsyncStacks(_Async):
         """The stacks of a PR; :class:`NotFoundError` when none are stored."""
         v, i = self._client._scope(vcs, installation_id)
         return await self._client._execute(_calls.stacks(v, i, repo_id, pull_number))
+
+    async def gate(
+        self,
+        *,
+        repo: str | int,
+        pr: int,
+        require: StackRequirement = "not-failed",
+        installation_id: Scope = None,
+        vcs: str | None = None,
+    ) -> GateVerdict:
+        """No stack of the PR failed (``require="not-failed"``), or every stack is applied
+        (``"applied"``). ``repo`` is an id or a name. A PR without stacks is not ok."""
+        repo_id = await self._repo_id(repo, installation_id, vcs)
+        subject = f"{repo} PR {pr}"
+        try:
+            stacks = await self.get(repo_id, pr, installation_id=installation_id, vcs=vcs)
+        except NotFoundError:
+            stacks = []
+        return stacks_verdict(stacks, require=require, subject=subject)
+
+    async def _repo_id(self, repo: str | int, installation_id: Scope, vcs: str | None) -> str:
+        if isinstance(repo, int) or str(repo).isdigit():
+            return str(repo)
+        return await AsyncRepos(self._client).id_of(
+            str(repo), installation_id=installation_id, vcs=vcs
+        )
 
 
 class AsyncTasks(_Async):

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from terrateam_emulator import _runs_store as store
+from terrateam_emulator import _schedule
 from terrateam_emulator._auth import check_installation, emulator_state, require_session
 from terrateam_emulator._exceptions import EmulatorError
 from terrateam_emulator._http import RouteMismatch, json_raw, json_response, parse_int, parse_uuid
@@ -173,6 +174,7 @@ def _paged(
         raise EmulatorError(500, json_type=False)  # assertion in Pgsql_pagination
     if rejection is not None:
         return _rejection(rejection)
+    _schedule.apply_due(state.db, state.clock.now())
     with state.db.read() as conn:
         rows = load(conn) if store.is_member(conn, session.user_id, vcs, installation_id) else []
     page: Page[Row] = paginate(

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from terrateam_emulator import _db_runs
+from terrateam_emulator import _db_runs, _schedule
 from terrateam_emulator import _runs_store as store
 from terrateam_emulator._auth import emulator_state
 from terrateam_emulator._http import json_response
@@ -78,6 +78,36 @@ async def set_wm_state(request: Request) -> Response:
     return json_response(answer)
 
 
+async def schedule_wm(request: Request) -> Response:
+    """``POST /_emulator/runs/{id}/schedule`` ``[{"after_seconds", "state", "success"?,
+    "dirspaces"?}]`` → ``{"id", "steps": [... with "due_at"]}``.
+
+    The steps are due at the emulator clock's now plus ``after_seconds`` and are applied by the
+    first read at or after that time (``terrateam_emulator/_schedule.py``).
+    """
+    wm_id = request.path_params["wm_id"].lower()
+    try:
+        steps = _schedule.parse_steps(await dev_json(request))
+    except _schedule.ScheduleError as exc:
+        raise DevError(str(exc)) from None
+    state = emulator_state(request)
+    with state.db.write() as conn:
+        _wm_row(conn, wm_id)
+        stored = _schedule.store_steps(conn, wm_id, steps, state.clock.now())
+    return json_response({"id": wm_id, "steps": stored})
+
+
+async def dev_json(request: Request) -> Any:
+    """The JSON body, list or object (``dev_body`` accepts objects only)."""
+    import json
+
+    raw = await request.body()
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise DevError("body is not JSON") from None
+
+
 async def create_wm(request: Request) -> Response:
     """``POST /_emulator/work-manifests``: ``{"installation_id", "repo", "pull_number"?,
     "run_type", "state"?, "dirspaces"?, "vcs"?, …}`` → the work manifest with ``token``.
@@ -136,4 +166,5 @@ async def set_task_state(request: Request) -> Response:
 router.add_route("/_emulator/work-manifests/{wm_id}/token", run_token, methods=["GET"])
 router.add_route("/_emulator/work-manifests/{wm_id}/state", set_wm_state, methods=["POST"])
 router.add_route("/_emulator/work-manifests", create_wm, methods=["POST"])
+router.add_route("/_emulator/runs/{wm_id}/schedule", schedule_wm, methods=["POST"])
 router.add_route("/_emulator/tasks/{task_id}/state", set_task_state, methods=["POST"])

@@ -38,7 +38,7 @@ def test_action_group_lists_every_module():
     modules = sorted(p.stem for p in (COLLECTION / "plugins" / "modules").glob("*.py"))
     actions = sorted(p.stem for p in (COLLECTION / "plugins" / "action").glob("*.py"))
     assert group == modules == actions
-    assert len(modules) == 14
+    assert len(modules) == 15
 
 
 def test_module_and_lookup_defaults_are_identical(ansible):

@@ -56,10 +56,27 @@ def test_yaml_snippets_parse() -> None:
         assert yaml.safe_load(block)
 
 
+EXAMPLES_CI = sorted((DOC.parents[1] / "examples" / "ci").glob("*.yml"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES_CI, ids=lambda p: p.name)
+def test_ci_examples_parse_and_their_commands_exist(path: Path) -> None:
+    """examples/ci/*.yml are valid YAML whose `terrateam …` lines resolve, options included."""
+    text = path.read_text()
+    assert yaml.safe_load(text)["jobs"]
+    lines = _command_lines(text)
+    assert lines
+    _check_commands(lines)
+
+
 def test_documented_commands_exist() -> None:
     """Each documented invocation resolves to a command and uses only its options."""
     lines = _command_lines(_doc())
     assert len(lines) >= 10
+    _check_commands(lines)
+
+
+def _check_commands(lines: list[str]) -> None:
     for line in lines:
         try:
             argv = shlex.split(line.replace("…", "X"))[1:]

@@ -111,6 +111,7 @@ def test_summarize_empty_input() -> None:
         "runs": 0,
         "finished": 0,
         "succeeded": 0,
+        "failed": 0,
         "success_rate": None,
         "p50_seconds": None,
         "p95_seconds": None,

@@ -100,6 +100,21 @@ _MODULE_SPECS = {
         ),
         required_by={"wait_for": ("id",)},
     ),
+    "work_manifest_wait": dict(
+        argument_spec=dict(
+            repo=dict(type="str", required=True),
+            pull_number=dict(type="int"),
+            kind=dict(type="str", choices=["plan", "apply"]),
+            dir=dict(type="str"),
+            workspace=dict(type="str"),
+            environment=dict(type="str"),
+            created_after=dict(type="str"),
+            wait_timeout=dict(type="float", default=1800.0),
+            poll_interval=dict(type="float", default=10.0),
+            require_success=dict(type="bool", default=True),
+            outputs=dict(type="bool", default=False),
+        ),
+    ),
     "dirspace_info": dict(
         argument_spec=dict(
             q=dict(type="str"), tz=dict(type="str"), limit=dict(type="int", default=20)
