@@ -73,5 +73,18 @@ EXAMPLES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("tasks", "get"): ("terrateam tasks get 3fa85f64-5717-4562-b3fc-2c963f66afa6",),
     ("tasks", "wait"): ("terrateam tasks wait 3fa85f64-5717-4562-b3fc-2c963f66afa6",),
     ("server", "config"): ("terrateam server config",),
+    ("runs", "wait"): (
+        "terrateam runs wait --repo demo-org/infrastructure --pr 5 --kind apply --timeout 30m",
+    ),
+    ("runs", "gate"): (
+        "terrateam runs gate --repo demo-org/infrastructure --pr 5 --kind plan",
+        "terrateam runs gate --repo demo-org/infrastructure --pr 5 --stacks not-failed",
+    ),
+    ("runs", "output"): (
+        "terrateam runs output --repo demo-org/infrastructure --pr 5 --dir prod --step tf/plan",
+    ),
+    ("stacks", "graph"): (
+        "terrateam stacks graph --repo demo-org/infrastructure --pr 5 -o mermaid",
+    ),
     ("report",): ("terrateam report --since 7d", "terrateam report --since 30d --format markdown"),
 }

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from terrateam_core.cli._common import (
+    InstallationOpt,
     OutputOpt,
     client_from_ctx,
     new_app,
@@ -31,7 +32,7 @@ from terrateam_core.cli._output import OutputFormat, emit, print_table, to_jsona
 
 __all__ = ["app", "interruptible", "parse_since"]
 
-app = new_app("Wait for, gate on and read runs by repository and pull request.")
+app = new_app("Wait for, gate on and read runs by repo and PR.")
 
 
 class Kind(enum.StrEnum):
@@ -142,6 +143,7 @@ def wait(
     timeout: Annotated[str, typer.Option(help="Give up after this long (e.g. 30m).")] = "30m",
     interval: Annotated[str, typer.Option(help="Poll interval.")] = "10s",
     output: OutputOpt = None,
+    installation_id: InstallationOpt = None,
 ) -> None:
     """Wait until the newest matching run has finished; the exit code is its outcome.
 
@@ -159,7 +161,7 @@ def wait(
     if poll <= 0:
         raise typer.BadParameter("must be more than 0", param_hint="--interval")
     after = parse_since(since)
-    client = client_from_ctx(ctx)
+    client = client_from_ctx(ctx, installation_id=installation_id)
     with interruptible():
         final = client.work_manifests.wait_for(
             **args, created_after=after, timeout=seconds, poll=poll
@@ -191,13 +193,14 @@ def gate(
         ),
     ] = None,
     output: OutputOpt = None,
+    installation_id: InstallationOpt = None,
 ) -> None:
     """Pass (0) or fail (8) on state, with a one-line reason.
 
     Runs: the latest run (of --kind) of every dirspace succeeded. Stacks (--stacks): no stack
     failed, or all applied. Nothing to judge (no run, no stacks) exits 3.
     """
-    client = client_from_ctx(ctx)
+    client = client_from_ctx(ctx, installation_id=installation_id)
     if stacks is not None:
         if pr is None:
             raise typer.BadParameter("--stacks needs --pr", param_hint="--pr")
@@ -253,6 +256,7 @@ def output_cmd(
             show_default=False,
         ),
     ] = None,
+    installation_id: InstallationOpt = None,
 ) -> None:
     """Print the step outputs of the newest matching run (e.g. a dirspace's plan text).
 
@@ -261,7 +265,7 @@ def output_cmd(
     """
     if output not in (None, "text", "json", "yaml"):
         raise typer.BadParameter("must be text, json or yaml", param_hint="--output")
-    client = client_from_ctx(ctx)
+    client = client_from_ctx(ctx, installation_id=installation_id)
     args = _filters(repo, pr, kind, dir, workspace, environment)
     wm, outs = client.work_manifests.find_outputs(
         repo=repo,

@@ -101,15 +101,18 @@ def graph(
         GraphFormat,
         typer.Option("--output", "-o", help="mermaid, dot (Graphviz), svg or json."),
     ] = GraphFormat.mermaid,
+    installation_id: InstallationOpt = None,
 ) -> None:
-    """Print a PR's stacks and their dependencies as a graph (no stacks → exit 3).
+    """Print a PR's stacks and their dependencies as a graph.
+
+    A pull request without stacks exits 3.
 
     Outer stack → inner stack → dirspace, and each stack's path in the hierarchy; nodes are
     coloured by state. The SVG is laid out in Python (Graphviz is not needed).
     """
     from terrateam_core.cli import _stack_graph
 
-    client = client_from_ctx(ctx)
+    client = client_from_ctx(ctx, installation_id=installation_id)
     repo_id = repo if repo.isdigit() else client.repos.id_of(repo)
     g = _stack_graph.build_graph(to_jsonable(client.stacks.get(repo_id, pr)))
     if output is GraphFormat.json:

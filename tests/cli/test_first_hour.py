@@ -245,6 +245,7 @@ PER_INSTALLATION = {
     ("dirspaces",),
     ("stacks",),
     ("report",),
+    ("runs",),
 }
 NO_OUTPUT = {("kv", "count"), ("kv", "size"), ("kv", "commit"), ("kv", "cp"), ("artifact", "rm")}
 NO_OUTPUT |= {("secrets", "mask"), ("report",)}
