@@ -203,3 +203,32 @@ def as_user(user: pwd.struct_passwd, *argv: str) -> subprocess.CompletedProcess[
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, (cmd, result.stdout, result.stderr)
     return result
+
+
+# -- ansible-playbook runs -------------------------------------------------------------------
+
+
+def ansible_harness():  # type: ignore[no-untyped-def]
+    """tests/ansible/ansible_harness.py (not a package: loaded from its path)."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    if "ansible_harness" in sys.modules:
+        return sys.modules["ansible_harness"]
+    path = Path(__file__).resolve().parents[1] / "ansible" / "ansible_harness.py"
+    spec = importlib.util.spec_from_file_location("ansible_harness", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["ansible_harness"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def ansible_runner(tmp_path, env):  # type: ignore[no-untyped-def]
+    """An ``Ansible`` runner (tests/ansible's harness) with the collection linked under tmp."""
+    harness = ansible_harness()
+    collections = harness.link_collection(tmp_path / "collections")
+    work = tmp_path / "work"
+    work.mkdir()
+    return harness.Ansible(work, collections, env)
