@@ -16,7 +16,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import pytest
 
@@ -71,10 +71,8 @@ class HostileServer:
         with self._lock:
             conns = list(self._conns)
         for conn in conns:
-            try:
+            with suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             conn.close()
         self._acceptor.join(5)
         for thread in self._threads:
@@ -124,7 +122,9 @@ class HostileServer:
         try:
             request = self._read_request(conn)
             self.requests.append(request)
-            head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+            head = (
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+            )
             if self.mode == "hang_before_headers":
                 self._wait(MAX_LIFE)
             elif self.mode == "hang_after_headers":
@@ -160,10 +160,10 @@ class HostileServer:
 def hostile(mode: str, **kwargs: object) -> Iterator[HostileServer]:
     """A ``HostileServer`` (and, for ``redirect``, the recording target it points at)."""
     if mode == "redirect":
-        with HostileServer("hang_before_headers") as target:
-            with HostileServer(mode, redirect_to=target.url, **kwargs) as server:  # type: ignore[arg-type]
-                server.target = target  # type: ignore[attr-defined]
-                yield server
+        target = HostileServer("hang_before_headers")
+        with target, HostileServer(mode, redirect_to=target.url, **kwargs) as server:  # type: ignore[arg-type]
+            server.target = target  # type: ignore[attr-defined]
+            yield server
     else:
         with HostileServer(mode, **kwargs) as server:  # type: ignore[arg-type]
             yield server
@@ -218,7 +218,8 @@ def ansible_harness():  # type: ignore[no-untyped-def]
         return sys.modules["ansible_harness"]
     path = Path(__file__).resolve().parents[1] / "ansible" / "ansible_harness.py"
     spec = importlib.util.spec_from_file_location("ansible_harness", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["ansible_harness"] = module
     spec.loader.exec_module(module)

@@ -31,7 +31,8 @@ CACHE_PY = (
 def cache() -> ModuleType:
     """The plugin_utils module, loaded from its file (it needs nothing but the stdlib)."""
     spec = importlib.util.spec_from_file_location("terrateam_artifact_cache", CACHE_PY)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -68,7 +69,7 @@ def _intact(victim: Path) -> None:
 
 
 def _root_name() -> str:
-    return "terrateam-ansible-%d" % os.getuid()
+    return f"terrateam-ansible-{os.getuid()}"
 
 
 def test_planted_symlink_is_refused(cache: ModuleType, shared_tmp: Path, victim: Path) -> None:
@@ -86,10 +87,11 @@ def test_planted_directory_of_another_user_is_refused(cache: ModuleType, shared_
     user = second_user()
     planted = shared_tmp / _root_name()
     as_user(user, "mkdir", "-m", "0777", str(planted))
-    with pytest.raises(cache.UnsafeCacheError, match="belongs to uid %d" % user.pw_uid):
+    with pytest.raises(cache.UnsafeCacheError, match=f"belongs to uid {user.pw_uid}"):
         cache.run_dir()
     st = planted.lstat()
-    assert st.st_uid == user.pw_uid and stat.S_IMODE(st.st_mode) == 0o777  # no chmod
+    assert st.st_uid == user.pw_uid
+    assert stat.S_IMODE(st.st_mode) == 0o777
     assert list(planted.iterdir()) == []  # nothing written into it
 
 
@@ -107,7 +109,8 @@ def test_cache_is_private_and_unreadable_by_another_user(
     user = second_user()
     directory = cache.run_dir()
     path, info, downloaded = cache.fetch_once(directory, "entry", _download(b"secret bytes"))
-    assert downloaded and info["sha256"]
+    assert downloaded
+    assert info["sha256"]
     for d in (Path(directory).parent, Path(directory)):
         assert stat.S_IMODE(d.lstat().st_mode) == 0o700
     for f in Path(directory).iterdir():
@@ -117,7 +120,8 @@ def test_cache_is_private_and_unreadable_by_another_user(
     proc = subprocess.run(
         ["runuser", "-u", user.pw_name, "--", "cat", path], capture_output=True, timeout=30
     )
-    assert proc.returncode != 0 and b"secret" not in proc.stdout
+    assert proc.returncode != 0
+    assert b"secret" not in proc.stdout
 
 
 def test_cleanup_never_follows_a_link(cache: ModuleType, tmp_path: Path, victim: Path) -> None:
@@ -148,7 +152,7 @@ def test_cached_meta_link_is_not_followed(cache: ModuleType, tmp_path: Path) -> 
     outside = tmp_path / "outside.json"
     outside.write_text('{"sha256": ""}')
     (directory / "entry.json").symlink_to(outside)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match=r"entry\.json"):
         cache.fetch_once(str(directory), "entry", _download(b"x"))
     assert outside.read_text() == '{"sha256": ""}'
 
@@ -189,6 +193,7 @@ def test_playbook_fails_clearly_on_a_planted_link(shared_tmp: Path, victim: Path
     run = ansible.play(tasks, check=False)
     fetch = run.results["fetch"]
     assert fetch["failed"] is True
-    assert "symbolic link" in fetch["msg"] and _root_name() in fetch["msg"]
+    assert "symbolic link" in fetch["msg"]
+    assert _root_name() in fetch["msg"]
     assert "Traceback" not in run.output
     _intact(victim)

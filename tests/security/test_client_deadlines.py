@@ -61,7 +61,7 @@ def test_sync_client_ends_within_deadline(mode: str, credential: str) -> None:
     with hostile(mode, interval=0.3) as server:
         client = TerrateamClient(**_kwargs(server.url, credential))  # type: ignore[arg-type]
         started = time.monotonic()
-        with pytest.raises(Exception) as info, client:
+        with pytest.raises((APIConnectionError, APIStatusError)) as info, client:
             client.kv.get("some-key")
         _check(server, info.value, time.monotonic() - started, mode)
         if credential == "api_key":
@@ -76,7 +76,7 @@ def test_async_client_ends_within_deadline(mode: str, credential: str) -> None:
             started = time.monotonic()
             try:
                 await client.kv.get("some-key")
-            except Exception as exc:  # noqa: BLE001 - checked below
+            except Exception as exc:
                 return exc, time.monotonic() - started
         raise AssertionError("the hostile server's answer was accepted")
 
@@ -89,18 +89,18 @@ def test_async_client_ends_within_deadline(mode: str, credential: str) -> None:
 def test_get_access_token_ends_within_deadline(flavour: str) -> None:
     """``get_access_token()`` (the bare token exchange) is bounded too."""
     with hostile("trickle", interval=0.3) as server:
+
+        def sync() -> None:
+            with TerrateamClient(**_kwargs(server.url, "api_key")) as client:  # type: ignore[arg-type]
+                client.get_access_token()
+
+        async def main() -> None:
+            async with AsyncTerrateamClient(**_kwargs(server.url, "api_key")) as c:  # type: ignore[arg-type]
+                await c.get_access_token()
+
         started = time.monotonic()
         with pytest.raises(APITimeoutError):
-            if flavour == "sync":
-                with TerrateamClient(**_kwargs(server.url, "api_key")) as client:  # type: ignore[arg-type]
-                    client.get_access_token()
-            else:
-
-                async def main() -> None:
-                    async with AsyncTerrateamClient(**_kwargs(server.url, "api_key")) as c:  # type: ignore[arg-type]
-                        await c.get_access_token()
-
-                anyio.run(main)
+            sync() if flavour == "sync" else anyio.run(main)
         assert time.monotonic() - started < NO_HANG
 
 
@@ -127,9 +127,12 @@ def test_total_timeout_env_sets_the_default(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("TERRATEAM_TOTAL_TIMEOUT", "1.5")
     with hostile("trickle", interval=0.3) as server:
         started = time.monotonic()
-        with pytest.raises(APITimeoutError), TerrateamClient(
-            api_key=API_KEY, base_url=server.url, installation_id=1, timeout=PER_REQUEST
-        ) as client:
+        with (
+            pytest.raises(APITimeoutError),
+            TerrateamClient(
+                api_key=API_KEY, base_url=server.url, installation_id=1, timeout=PER_REQUEST
+            ) as client,
+        ):
             client.kv.get("k")
         assert time.monotonic() - started < NO_HANG
 
