@@ -31,6 +31,7 @@ __all__ = [
     "FORMAT_VERSION",
     "MAX_CHUNKS",
     "TTM_CHUNK_SIZE",
+    "UPLOAD_MARKER_FORMAT",
     "ArtifactDest",
     "ArtifactSource",
     "Layout",
@@ -47,6 +48,8 @@ __all__ = [
     "iter_source_chunks",
     "manifest_info",
     "open_source",
+    "upload_marker",
+    "upload_marker_key",
 ]
 
 FORMAT_NAME = "terrateam-artifact"
@@ -59,6 +62,19 @@ Layout = Literal["generation", "ttm"]
 ArtifactSource = bytes | bytearray | memoryview | str | os.PathLike[str] | BinaryIO
 ArtifactDest = str | os.PathLike[str] | BinaryIO
 Progress = Callable[[int, "int | None"], None]
+
+
+UPLOAD_MARKER_FORMAT = "terrateam-ttm-upload"
+
+
+def upload_marker_key(key: str) -> str:
+    """The key flagging an unfinished ttm-layout upload of ``key`` (ttm never reads it)."""
+    return f"{key}/.incomplete"
+
+
+def upload_marker() -> dict[str, Any]:
+    """The value stored at :func:`upload_marker_key` while a ttm-layout upload runs."""
+    return {"format": UPLOAD_MARKER_FORMAT, "version": 1}
 
 
 def generation_key(key: str, generation: str) -> str:
