@@ -166,7 +166,21 @@ class Manifest:
             raise ArtifactError(f"{key!r}: malformed artifact manifest") from exc
         if manifest.chunks > MAX_CHUNKS or "/" in manifest.generation:
             raise ArtifactError(f"{key!r}: malformed artifact manifest")
+        # size, chunk_size and chunks must agree before a single chunk is fetched: a manifest
+        # claiming 32,768 chunks for 10 bytes would otherwise cost as many requests.
+        expected = -(-manifest.size // manifest.chunk_size) if manifest.chunk_size else None
+        if expected != manifest.chunks and not (manifest.size == 0 == manifest.chunks):
+            raise ArtifactError(
+                f"{key!r}: malformed artifact manifest ({manifest.chunks} chunks of "
+                f"{manifest.chunk_size} bytes cannot hold {manifest.size} bytes)"
+            )
         return manifest
+
+    def chunk_length(self, idx: int) -> int:
+        """The raw length chunk ``idx`` must have: ``chunk_size``, the last one the rest."""
+        if idx < self.chunks - 1:
+            return self.chunk_size
+        return self.size - self.chunk_size * (self.chunks - 1)
 
 
 def info(key: str, layout: Layout, **fields: Any) -> ArtifactInfo:

@@ -31,27 +31,35 @@ from terrateam_core.errors import (
 if TYPE_CHECKING:
     from terrateam_core.token_cache import TokenCache
 
-__all__ = ["BaseClient", "raw_call", "warn_plain_http"]
+__all__ = ["BaseClient", "plain_http_warning", "raw_call", "warn_plain_http"]
 
 _WARNED_HOSTS: set[str] = set()
 
 
-def warn_plain_http(base_url: str) -> None:
-    """Warn once per host when an API key would cross the network unencrypted.
+def plain_http_warning(base_url: str) -> str | None:
+    """The warning an API key sent to ``base_url`` deserves, or ``None`` (https, loopback).
 
-    Loopback (the emulator, a local proxy) is fine; anything else over ``http://`` lets
-    anyone on the path read the key and mint access tokens with it.
+    Anything but loopback over ``http://`` lets anyone on the path read the key and mint
+    access tokens with it.
     """
     url = httpx.URL(base_url)
-    host = url.host
-    if url.scheme != "http" or host in _WARNED_HOSTS or _is_loopback(host):
-        return
-    _WARNED_HOSTS.add(host)
-    logger.warning(
-        "sending the API key over plain http:// to %s: anyone on the network path can read "
-        "it; use https://",
-        host,
+    if url.scheme != "http" or _is_loopback(url.host):
+        return None
+    return (
+        f"sending the API key over plain http:// to {url.host}: anyone on the network path "
+        "can read it; use https://"
     )
+
+
+def warn_plain_http(base_url: str) -> bool:
+    """Log :func:`plain_http_warning` once per host; True when it was logged now."""
+    message = plain_http_warning(base_url)
+    host = httpx.URL(base_url).host
+    if message is None or host in _WARNED_HOSTS:
+        return False
+    _WARNED_HOSTS.add(host)
+    logger.warning("%s", message)
+    return True
 
 
 def _is_loopback(host: str) -> bool:

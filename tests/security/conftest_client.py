@@ -233,3 +233,47 @@ def ansible_runner(tmp_path, env):  # type: ignore[no-untyped-def]
     work = tmp_path / "work"
     work.mkdir()
     return harness.Ansible(work, collections, env)
+
+
+# -- a server with canned (or echoing) answers -----------------------------------------------
+
+
+class CannedServer:
+    """A loopback HTTP server answering every request with ``answer(method, path, body)``,
+    which returns ``(status, body bytes)``."""
+
+    def __init__(self, answer) -> None:  # type: ignore[no-untyped-def]
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _any(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                status, payload = answer(self.command, self.path, body)
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _any
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread.start()
+        del outer
+
+    def __enter__(self) -> CannedServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self._thread.join(5)
