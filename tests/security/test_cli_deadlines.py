@@ -38,6 +38,7 @@ def cli_env(url: str, tmp_path: Path) -> dict[str, str]:
         TERRATEAM_INSTALLATION_ID="1",
         TERRATEAM_TOTAL_TIMEOUT="1.5",
         TERRATEAM_CONFIG_FILE=str(tmp_path / "config.toml"),
+        TERRATEAM_TOKEN_CACHE="0",  # never touch the real home directory
     )
     return env
 

@@ -31,6 +31,7 @@ def env(emulator, tmp_path: Path) -> dict[str, str]:  # type: ignore[no-untyped-
         TERRATEAM_BASE_URL=emulator.url,
         TERRATEAM_INSTALLATION_ID=str(emulator.installation_id),
         TERRATEAM_CONFIG_FILE=str(tmp_path / "config.toml"),
+        TERRATEAM_TOKEN_CACHE="0",  # never touch the real home directory
     )
     return base
 

@@ -90,7 +90,8 @@ def test_kv_get_and_iter_print_deeply_nested_values(depth: int, command: str, tm
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TERRATEAM_", "TTM_"))}
         env.update(TERRATEAM_ACCESS_TOKEN=TOKEN, TERRATEAM_BASE_URL=server.url,
                    TERRATEAM_INSTALLATION_ID="1",
-                   TERRATEAM_CONFIG_FILE=str(tmp_path / "c.toml"))  # fmt: skip
+                   TERRATEAM_CONFIG_FILE=str(tmp_path / "c.toml"),
+                   TERRATEAM_TOKEN_CACHE="0")  # fmt: skip
         proc = subprocess.run([str(TERRATEAM), "kv", command, "deep"], env=env,
                               capture_output=True, text=True, timeout=60)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
@@ -178,7 +179,8 @@ def test_cli_warns_on_stderr(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TERRATEAM_", "TTM_"))}
     env.update(TERRATEAM_API_KEY="k" * 20, TERRATEAM_BASE_URL="http://192.0.2.1",
                TERRATEAM_TOTAL_TIMEOUT="1", TERRATEAM_MAX_RETRIES="0",
-               TERRATEAM_CONFIG_FILE=str(tmp_path / "c.toml"))  # fmt: skip
+               TERRATEAM_CONFIG_FILE=str(tmp_path / "c.toml"),
+               TERRATEAM_TOKEN_CACHE="0")  # fmt: skip
     proc = subprocess.run([str(TERRATEAM), "whoami"], env=env, capture_output=True, text=True,
                           timeout=60)  # fmt: skip
     assert proc.returncode != 0
