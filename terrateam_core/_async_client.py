@@ -220,9 +220,7 @@ class AsyncTerrateamClient(AsyncClientShell, BaseClient):
             request = self._build(call, left)
             started = time.perf_counter()
             try:
-                response = await self._send(
-                    request, left, None if call.anonymous else self._auth
-                )
+                response = await self._send(request, left, None if call.anonymous else self._auth)
             except (httpx.TransportError, APIStatusError) as exc:
                 await self._sleep(self._after_exception(call, exc, attempt, deadline))
                 continue

@@ -23,7 +23,8 @@
     ├── ResponseValidationError         a 2xx body that does not fit the model
     ├── PaginationError                 non-advancing cursor
     ├── ArtifactError
-    │   └── ChecksumMismatchError
+    │   ├── ChecksumMismatchError
+    │   └── IncompleteArtifactError     an interrupted ttm-layout upload (docs/ttm-compat.md)
     └── TaskError
         ├── TaskFailedError             carries the final task / work manifest
         └── TaskTimeoutError
