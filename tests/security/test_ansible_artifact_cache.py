@@ -18,8 +18,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-
-from security.conftest_client import ansible_runner, as_user, second_user
+from conftest_client import ansible_runner, as_user, second_user
 
 CACHE_PY = (
     Path(__file__).resolve().parents[2]

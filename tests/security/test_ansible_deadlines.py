@@ -10,8 +10,7 @@ from __future__ import annotations
 import time
 
 import pytest
-
-from security.conftest_client import ansible_runner, hostile
+from conftest_client import ansible_runner, hostile
 
 pytestmark = pytest.mark.ansible
 

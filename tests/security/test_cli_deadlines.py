@@ -14,8 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from security.conftest_client import hostile
+from conftest_client import hostile
 
 TERRATEAM = Path(sys.executable).parent / "terrateam"
 API_KEY = "hostile-test-api-key-0123456789"

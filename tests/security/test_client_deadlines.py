@@ -13,8 +13,8 @@ import time
 
 import anyio
 import pytest
+from conftest_client import hostile
 
-from security.conftest_client import hostile
 from terrateam_core import AsyncTerrateamClient, TerrateamClient
 from terrateam_core.errors import APIConnectionError, APIStatusError, APITimeoutError
 

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest_client import CannedServer
 
-from security.conftest_client import CannedServer
 from terrateam_core import TerrateamClient
 from terrateam_core._artifacts_format import generation_key
 from terrateam_core.errors import APIStatusError, ArtifactError, ChecksumMismatchError

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from security.conftest_client import ansible_harness, ansible_runner
+from conftest_client import ansible_harness, ansible_runner
 
 pytestmark = pytest.mark.ansible
 
