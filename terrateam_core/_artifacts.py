@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from terrateam_core._artifacts_format import (
     MAX_CHUNKS,
+    UPLOAD_MARKER_FORMAT,
     ArtifactDest,
     ArtifactSource,
     Layout,
@@ -33,9 +34,16 @@ from terrateam_core._artifacts_format import (
     is_manifest,
     manifest_info,
     open_source,
+    upload_marker,
+    upload_marker_key,
 )
 from terrateam_core._artifacts_transfer import read, upload_chunks
-from terrateam_core.errors import ArtifactError, TerrateamError
+from terrateam_core.errors import (
+    ArtifactError,
+    IncompleteArtifactError,
+    KVNotFoundError,
+    TerrateamError,
+)
 
 if TYPE_CHECKING:
     from terrateam_core._client import TerrateamClient
@@ -110,12 +118,18 @@ def put_artifact(
     try:
         if layout == "ttm":
             previous = client.kv.get_or_none(key, idx=0, committed=False, **scope)
+            # ttm's layout cannot be replaced atomically: flag the key as being written, so a
+            # reader of an interrupted upload fails instead of returning a prefix. The flag is
+            # a separate key: ttm's own reading of <key> is unchanged (docs/ttm-compat.md).
+            marker = upload_marker_key(key)
+            client.kv.set(marker, upload_marker(), idx=0, **caps, **scope)
             client.kv.delete(key, **scope)
             if previous is not None and is_manifest(previous.data):
                 _cleanup_previous(client, key, previous, scope)  # its generation's chunks
             size, digest, chunks = upload_chunks(
                 client, key, stream, size_hint, committed, caps, scope, concurrency, progress, total
             )
+            client.kv.delete(marker, **scope)  # left in place on any failure above
             return info(
                 key,
                 "ttm",
@@ -163,6 +177,10 @@ def _put_generation(
         _quietly(lambda: client.kv.delete(chunk_key, **scope), "drop unpublished generation")
         raise
     _cleanup_previous(client, key, current, scope)
+    if current is None or is_chunk(current.data):
+        # The key held nothing or ttm chunks: drop the flag an interrupted ttm upload left.
+        marker = upload_marker_key(key)
+        _quietly(lambda: client.kv.delete(marker, **scope), "drop upload marker")
     _quietly(
         lambda: _drop_orphans(client, key, chunk_key, published.created_at, scope),
         "drop orphaned generations",
@@ -274,18 +292,19 @@ def get_artifact(
         ArtifactError: ``key`` holds something else, or the artifact is incomplete.
     """
     check_args(None, "generation", concurrency)
+    scope: dict[str, Any] = {"installation_id": installation_id, "vcs": vcs}
     sink = Sink(dest)
     try:
-        result = read(
-            client,
-            key,
-            sink.file.write,
-            sink.reset,
-            committed,
-            concurrency,
-            progress,
-            {"installation_id": installation_id, "vcs": vcs},
-        )
+        try:
+            result = read(
+                client, key, sink.file.write, sink.reset, committed, concurrency, progress, scope
+            )
+        except KVNotFoundError:
+            _check_complete(client, key, scope)  # an upload died after its delete?
+            raise
+        if result.layout == "ttm":
+            # Checked after reading: an upload that started meanwhile is caught as well.
+            _check_complete(client, key, scope)
         sink.commit()
     except BaseException:
         sink.abort()
@@ -306,7 +325,7 @@ def artifact_info(
     first = client.kv.get(key, idx=0, committed=committed, **scope)
     if is_manifest(first.data):
         return manifest_info(key, Manifest.from_json(first.data, key=key))
-    return read(
+    result = read(
         client,
         key,
         lambda _b: None,
@@ -317,6 +336,19 @@ def artifact_info(
         scope,
         first=first,
     )
+    _check_complete(client, key, scope)
+    return result
+
+
+def _check_complete(client: TerrateamClient, key: str, scope: dict[str, Any]) -> None:
+    """Raise when a ttm-layout upload of ``key`` was interrupted or is still running."""
+    marker = client.kv.get_or_none(upload_marker_key(key), idx=0, **scope)
+    data = marker.data if marker is not None else None
+    if isinstance(data, dict) and data.get("format") == UPLOAD_MARKER_FORMAT:
+        raise IncompleteArtifactError(
+            f"artifact {key!r} is incomplete: an upload to it was interrupted or is still "
+            f"running ({upload_marker_key(key)!r} is set); upload it again"
+        )
 
 
 def delete_artifact(

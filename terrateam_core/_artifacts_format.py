@@ -31,6 +31,7 @@ __all__ = [
     "FORMAT_VERSION",
     "MAX_CHUNKS",
     "TTM_CHUNK_SIZE",
+    "UPLOAD_MARKER_FORMAT",
     "ArtifactDest",
     "ArtifactSource",
     "Layout",
@@ -47,6 +48,8 @@ __all__ = [
     "iter_source_chunks",
     "manifest_info",
     "open_source",
+    "upload_marker",
+    "upload_marker_key",
 ]
 
 FORMAT_NAME = "terrateam-artifact"
@@ -59,6 +62,19 @@ Layout = Literal["generation", "ttm"]
 ArtifactSource = bytes | bytearray | memoryview | str | os.PathLike[str] | BinaryIO
 ArtifactDest = str | os.PathLike[str] | BinaryIO
 Progress = Callable[[int, "int | None"], None]
+
+
+UPLOAD_MARKER_FORMAT = "terrateam-ttm-upload"
+
+
+def upload_marker_key(key: str) -> str:
+    """The key flagging an unfinished ttm-layout upload of ``key`` (ttm never reads it)."""
+    return f"{key}/.incomplete"
+
+
+def upload_marker() -> dict[str, Any]:
+    """The value stored at :func:`upload_marker_key` while a ttm-layout upload runs."""
+    return {"format": UPLOAD_MARKER_FORMAT, "version": 1}
 
 
 def generation_key(key: str, generation: str) -> str:
@@ -150,7 +166,21 @@ class Manifest:
             raise ArtifactError(f"{key!r}: malformed artifact manifest") from exc
         if manifest.chunks > MAX_CHUNKS or "/" in manifest.generation:
             raise ArtifactError(f"{key!r}: malformed artifact manifest")
+        # size, chunk_size and chunks must agree before a single chunk is fetched: a manifest
+        # claiming 32,768 chunks for 10 bytes would otherwise cost as many requests.
+        expected = -(-manifest.size // manifest.chunk_size) if manifest.chunk_size else None
+        if expected != manifest.chunks and not (manifest.size == 0 == manifest.chunks):
+            raise ArtifactError(
+                f"{key!r}: malformed artifact manifest ({manifest.chunks} chunks of "
+                f"{manifest.chunk_size} bytes cannot hold {manifest.size} bytes)"
+            )
         return manifest
+
+    def chunk_length(self, idx: int) -> int:
+        """The raw length chunk ``idx`` must have: ``chunk_size``, the last one the rest."""
+        if idx < self.chunks - 1:
+            return self.chunk_size
+        return self.size - self.chunk_size * (self.chunks - 1)
 
 
 def info(key: str, layout: Layout, **fields: Any) -> ArtifactInfo:

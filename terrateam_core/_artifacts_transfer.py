@@ -163,6 +163,13 @@ def _read_generation(
             if record is None:
                 return False
             raw = decode_chunk(record.data, key=chunk_key, idx=idx)
+            if len(raw) != m.chunk_length(idx):
+                # Checked as each chunk arrives, not after the last one: a lying manifest
+                # fails at once.
+                raise ChecksumMismatchError(
+                    f"artifact {key!r}: chunk {idx} holds {len(raw)} bytes, its manifest says "
+                    f"{m.chunk_length(idx)}"
+                )
             idx += 1
             hasher.update(raw)
             size += len(raw)

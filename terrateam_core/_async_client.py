@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -128,7 +129,10 @@ class AsyncTerrateamClient(AsyncClientShell, BaseClient):
         )
         self._owns_http = http_client is None
         self._http: httpx.AsyncClient = http_client or httpx.AsyncClient(
-            transport=transport, verify=verify, timeout=timeout, follow_redirects=False
+            transport=self._transport(transport, verify),
+            verify=verify,
+            timeout=timeout,
+            follow_redirects=False,
         )
         self.kv = AsyncKV(self)
         self.access_tokens = AsyncAccessTokens(self)
@@ -175,8 +179,11 @@ class AsyncTerrateamClient(AsyncClientShell, BaseClient):
         attempt = 0
         while True:
             attempt += 1
+            left = self._remaining(deadline, call)
             try:
-                return await self._auth.async_get_token(lambda r: self._http.send(r, auth=None))
+                return await self._auth.async_get_token(
+                    partial(self._send, left=left, auth=None), self._request_timeout(left)
+                )
             except (httpx.TransportError, APIStatusError) as exc:
                 await self._sleep(self._after_exception(call, exc, attempt, deadline))
 
@@ -209,12 +216,11 @@ class AsyncTerrateamClient(AsyncClientShell, BaseClient):
         attempt = 0
         while True:
             attempt += 1
-            request = self._build(call, self._remaining(deadline, call))
+            left = self._remaining(deadline, call)
+            request = self._build(call, left)
             started = time.perf_counter()
             try:
-                response = await self._http.send(
-                    request, auth=None if call.anonymous else self._auth
-                )
+                response = await self._send(request, left, None if call.anonymous else self._auth)
             except (httpx.TransportError, APIStatusError) as exc:
                 await self._sleep(self._after_exception(call, exc, attempt, deadline))
                 continue

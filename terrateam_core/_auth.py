@@ -44,6 +44,10 @@ __all__ = ["REFRESH_PATH", "TerrateamAuth", "refresh_margin"]
 REFRESH_PATH = "/api/v1/access-token/refresh"
 WHOAMI_PATH = "/api/v1/whoami"
 _AUTH_STATUSES = (401, 403)
+# The token exchange and the run-token probe inherit the timeouts of the request that needs
+# them; this applies only when there is none (an httpx client built outside ours).
+_DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0).as_dict()
+Timeouts = dict[str, float | None]
 
 
 def refresh_margin(lifetime: float, latency: float = 0.0) -> float:
@@ -141,12 +145,15 @@ class TerrateamAuth(httpx.Auth):
         rtt = max(0.0, self._monotonic() - started)
         self._latency = max(rtt, self._latency * 0.9)
 
-    def _refresh_request(self) -> httpx.Request:
+    def _refresh_request(self, timeout: Timeouts | None = None) -> httpx.Request:
         assert self._api_key is not None
+        # Never without a timeout: a server that accepts the POST and stays silent must not
+        # hang the caller (issue 16).
         return httpx.Request(
             "POST",
             self._base_url + REFRESH_PATH,
             headers={"Authorization": f"Bearer {self._api_key.get_secret_value()}"},
+            extensions={"timeout": dict(timeout or _DEFAULT_TIMEOUT)},
         )
 
     def _accept_refresh(self, response: httpx.Response, sent_at: float, sent_wall: float) -> str:
@@ -207,13 +214,19 @@ class TerrateamAuth(httpx.Auth):
         inner = claims.get("terrateam")
         return "exp" not in claims and isinstance(inner, dict) and "access_token_id" in inner
 
-    def _probe_request(self) -> httpx.Request:
+    def _probe_request(self, timeout: Timeouts | None = None) -> httpx.Request:
         assert self._static is not None
         return httpx.Request(
             "GET",
             self._base_url + WHOAMI_PATH,
             headers={"Authorization": f"Bearer {self._static.get_secret_value()}"},
+            extensions={"timeout": dict(timeout or _DEFAULT_TIMEOUT)},
         )
+
+    @staticmethod
+    def _timeouts_of(request: httpx.Request) -> Timeouts | None:
+        value = request.extensions.get("timeout")
+        return value if isinstance(value, dict) else None
 
     def _inactive(self, request: httpx.Request, status: int) -> RunTokenInactiveError:
         return RunTokenInactiveError(
@@ -234,8 +247,11 @@ class TerrateamAuth(httpx.Auth):
 
     # -- sync --------------------------------------------------------------------------------
 
-    def sync_get_token(self, send: Callable[[httpx.Request], httpx.Response]) -> str:
-        """Return a valid access token, refreshing through ``send`` if needed (single-flight)."""
+    def sync_get_token(
+        self, send: Callable[[httpx.Request], httpx.Response], timeout: Timeouts | None = None
+    ) -> str:
+        """Return a valid access token, refreshing through ``send`` if needed (single-flight);
+        ``timeout`` is httpx's per-operation timeouts of the exchange."""
         if self._static is not None:
             return self._static.get_secret_value()
         token, _ = self._cached()
@@ -246,7 +262,7 @@ class TerrateamAuth(httpx.Auth):
             if token is not None:
                 return token
             sent_at, sent_wall = self._monotonic(), self._wall_clock()
-            response = send(self._refresh_request())
+            response = send(self._refresh_request(timeout))
             response.read()
             return self._accept_refresh(response, sent_at, sent_wall)
 
@@ -260,7 +276,7 @@ class TerrateamAuth(httpx.Auth):
             with self._thread_lock:
                 token, used = self._cached()
                 if token is None:
-                    token = yield from self._sync_refresh()
+                    token = yield from self._sync_refresh(self._timeouts_of(request))
                     used = self._generation
         self._set(request, token)
         started = self._monotonic()
@@ -275,13 +291,15 @@ class TerrateamAuth(httpx.Auth):
             if generation == used or current is None:
                 # Still the token that failed: it is stale (or clocks disagree); get a new one.
                 self._token = None
-                current = yield from self._sync_refresh()
+                current = yield from self._sync_refresh(self._timeouts_of(request))
         self._set(request, current)
         yield request
 
-    def _sync_refresh(self) -> Generator[httpx.Request, httpx.Response, str]:
+    def _sync_refresh(
+        self, timeout: Timeouts | None
+    ) -> Generator[httpx.Request, httpx.Response, str]:
         sent_at, sent_wall = self._monotonic(), self._wall_clock()
-        response = yield self._refresh_request()
+        response = yield self._refresh_request(timeout)
         response.read()
         return self._accept_refresh(response, sent_at, sent_wall)
 
@@ -293,7 +311,7 @@ class TerrateamAuth(httpx.Auth):
             return
         self._raise_if_explained(request, response.status_code)
         if self._is_run_token():
-            probe = yield self._probe_request()
+            probe = yield self._probe_request(self._timeouts_of(request))
             self._raise_after_probe(request, response.status_code, probe.status_code)
 
     def _raise_if_explained(self, request: httpx.Request, status: int) -> None:
@@ -320,7 +338,9 @@ class TerrateamAuth(httpx.Auth):
             self._async_lock = anyio.Lock()
         return self._async_lock
 
-    async def async_get_token(self, send: Callable[[httpx.Request], object]) -> str:
+    async def async_get_token(
+        self, send: Callable[[httpx.Request], object], timeout: Timeouts | None = None
+    ) -> str:
         """Async twin of :meth:`sync_get_token`; ``send`` returns an awaitable response."""
         if self._static is not None:
             return self._static.get_secret_value()
@@ -332,7 +352,7 @@ class TerrateamAuth(httpx.Auth):
             if token is not None:
                 return token
             sent_at, sent_wall = self._monotonic(), self._wall_clock()
-            response = await send(self._refresh_request())  # type: ignore[misc]
+            response = await send(self._refresh_request(timeout))  # type: ignore[misc]
             assert isinstance(response, httpx.Response)
             await response.aread()
             return self._accept_refresh(response, sent_at, sent_wall)
@@ -347,7 +367,7 @@ class TerrateamAuth(httpx.Auth):
             if response.status_code in _AUTH_STATUSES:
                 self._raise_if_explained(request, response.status_code)
                 if self._is_run_token():
-                    probe = yield self._probe_request()
+                    probe = yield self._probe_request(self._timeouts_of(request))
                     self._raise_after_probe(request, response.status_code, probe.status_code)
             return
         token, used = self._cached()
@@ -356,7 +376,7 @@ class TerrateamAuth(httpx.Auth):
                 token, used = self._cached()
                 if token is None:
                     sent_at, sent_wall = self._monotonic(), self._wall_clock()
-                    refreshed = yield self._refresh_request()
+                    refreshed = yield self._refresh_request(self._timeouts_of(request))
                     await refreshed.aread()
                     token = self._accept_refresh(refreshed, sent_at, sent_wall)
                     used = self._generation
@@ -372,7 +392,7 @@ class TerrateamAuth(httpx.Auth):
             if generation == used or current is None:
                 self._token = None
                 sent_at, sent_wall = self._monotonic(), self._wall_clock()
-                refreshed = yield self._refresh_request()
+                refreshed = yield self._refresh_request(self._timeouts_of(request))
                 await refreshed.aread()
                 current = self._accept_refresh(refreshed, sent_at, sent_wall)
         self._set(request, current)

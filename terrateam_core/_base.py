@@ -7,6 +7,7 @@ The sync and async clients only send it, loop for retries, and sleep.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import platform
 import uuid
@@ -144,11 +145,57 @@ class Call(Generic[T]):
         return {**base, **self.extra_headers}
 
 
+_SECRET_FIELDS = frozenset({"data", "token", "refresh_token", "access_token", "api_key", "secret"})
+_MIN_SECRET = 4  # shorter strings are too common to mask without mangling the excerpt
+
+
+def _strings(value: Any, out: set[str], secret: bool = False, depth: int = 0) -> None:
+    if depth > 200:
+        return
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _strings(v, out, secret or str(k).lower() in _SECRET_FIELDS, depth + 1)
+    elif isinstance(value, list):
+        for v in value:
+            _strings(v, out, secret, depth + 1)
+    elif secret and isinstance(value, str | int | float) and not isinstance(value, bool):
+        text = value if isinstance(value, str) else json.dumps(value)
+        if len(text) >= _MIN_SECRET:
+            out.add(text)
+
+
+def _request_secrets(response: httpx.Response) -> list[str]:
+    """What the request carried that a buggy server must not get to echo into our errors:
+    the credential and the values of secret fields (KV data, tokens) in its JSON body."""
+    try:
+        request = response.request
+    except RuntimeError:
+        return []
+    found: set[str] = set()
+    credential = request.headers.get("authorization", "").partition(" ")[2].strip()
+    if len(credential) >= _MIN_SECRET:
+        found.add(credential)
+    try:
+        body = request.content
+    except httpx.RequestNotRead:
+        body = b""
+    if body:
+        with contextlib.suppress(ValueError, UnicodeDecodeError, RecursionError):
+            _strings(json.loads(body), found)
+    return sorted(found, key=len, reverse=True)  # longest first: no partial leftovers
+
+
 def _excerpt(response: httpx.Response) -> str:
     try:
         text = response.text
     except (UnicodeDecodeError, httpx.ResponseNotRead):
         return ""
+    for secret in _request_secrets(response):
+        text = text.replace(secret, "[redacted]")
+        # A server may echo it JSON-escaped (quotes, backslashes, non-ASCII).
+        escaped = json.dumps(secret)[1:-1]
+        if escaped != secret:
+            text = text.replace(escaped, "[redacted]")
     return redact_text(text.strip())[:500]
 
 
@@ -187,7 +234,7 @@ def finish(call: Call[T], response: httpx.Response, attempts: int = 1) -> T:
 def _parse_json(response: httpx.Response) -> Any:
     try:
         return response.json()
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         raise ResponseValidationError(
             f"response to {response.request.method} {response.url.path} is not JSON",
             method=response.request.method,

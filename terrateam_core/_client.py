@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -130,7 +131,10 @@ class TerrateamClient(ClientShell, BaseClient):
         )
         self._owns_http = http_client is None
         self._http: httpx.Client = http_client or httpx.Client(
-            transport=transport, verify=verify, timeout=timeout, follow_redirects=False
+            transport=self._transport(transport, verify),
+            verify=verify,
+            timeout=timeout,
+            follow_redirects=False,
         )
         self.kv = KV(self)
         self.access_tokens = AccessTokens(self)
@@ -177,8 +181,11 @@ class TerrateamClient(ClientShell, BaseClient):
         attempt = 0
         while True:
             attempt += 1
+            left = self._remaining(deadline, call)
             try:
-                return self._auth.sync_get_token(lambda r: self._http.send(r, auth=None))
+                return self._auth.sync_get_token(
+                    partial(self._send, left=left, auth=None), self._request_timeout(left)
+                )
             except (httpx.TransportError, APIStatusError) as exc:
                 self._sleep(self._after_exception(call, exc, attempt, deadline))
 
@@ -211,10 +218,11 @@ class TerrateamClient(ClientShell, BaseClient):
         attempt = 0
         while True:
             attempt += 1
-            request = self._build(call, self._remaining(deadline, call))
+            left = self._remaining(deadline, call)
+            request = self._build(call, left)
             started = time.perf_counter()
             try:
-                response = self._http.send(request, auth=None if call.anonymous else self._auth)
+                response = self._send(request, left, None if call.anonymous else self._auth)
             except (httpx.TransportError, APIStatusError) as exc:
                 self._sleep(self._after_exception(call, exc, attempt, deadline))
                 continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from collections.abc import Callable, Iterable
@@ -13,7 +14,13 @@ from terrateam_core._auth import TerrateamAuth
 from terrateam_core._base import Call, build_url, json_body, quote_segment, user_agent
 from terrateam_core._logging import logger, redact_body
 from terrateam_core._retry import RetryPolicy, retry_delay_for_exception, retry_delay_for_status
-from terrateam_core.config import ClientSettings, load_settings, max_retries_from_env
+from terrateam_core.config import (
+    DEFAULT_TOTAL_TIMEOUT,
+    ClientSettings,
+    load_settings,
+    max_retries_from_env,
+    total_timeout_from_env,
+)
 from terrateam_core.errors import (
     APIConnectionError,
     APIStatusError,
@@ -24,7 +31,44 @@ from terrateam_core.errors import (
 if TYPE_CHECKING:
     from terrateam_core.token_cache import TokenCache
 
-__all__ = ["BaseClient", "raw_call"]
+__all__ = ["BaseClient", "plain_http_warning", "raw_call", "warn_plain_http"]
+
+_WARNED_HOSTS: set[str] = set()
+
+
+def plain_http_warning(base_url: str) -> str | None:
+    """The warning an API key sent to ``base_url`` deserves, or ``None`` (https, loopback).
+
+    Anything but loopback over ``http://`` lets anyone on the path read the key and mint
+    access tokens with it.
+    """
+    url = httpx.URL(base_url)
+    if url.scheme != "http" or _is_loopback(url.host):
+        return None
+    return (
+        f"sending the API key over plain http:// to {url.host}: anyone on the network path "
+        "can read it; use https://"
+    )
+
+
+def warn_plain_http(base_url: str) -> bool:
+    """Log :func:`plain_http_warning` once per host; True when it was logged now."""
+    message = plain_http_warning(base_url)
+    host = httpx.URL(base_url).host
+    if message is None or host in _WARNED_HOSTS:
+        return False
+    _WARNED_HOSTS.add(host)
+    logger.warning("%s", message)
+    return True
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def raw_call(
@@ -97,6 +141,8 @@ class BaseClient:
             installation_id=installation_id,
             profile=profile,
         )
+        if self._settings.api_key is not None:
+            warn_plain_http(self._settings.base_url)
         self._auth = TerrateamAuth(
             base_url=self._settings.base_url,
             api_key=self._settings.api_key,
@@ -111,6 +157,9 @@ class BaseClient:
             policy = replace(policy, max_retries=max_retries)
         self._policy = policy
         self._timeout = timeout
+        if total_timeout == DEFAULT_TOTAL_TIMEOUT:
+            # The default (not an explicit other value) yields to TERRATEAM_TOTAL_TIMEOUT.
+            total_timeout = total_timeout_from_env()
         self._total_timeout = total_timeout
         self._user_agent = user_agent(user_agent_extra)
         self._log_kv_data = log_kv_data
@@ -191,6 +240,15 @@ class BaseClient:
             )
         return left
 
+    def _request_timeout(self, remaining: float | None) -> dict[str, float | None]:
+        """httpx's per-operation timeouts for one attempt (also used by the token exchange)."""
+        timeout = self._timeout
+        if remaining is not None and (timeout is None or remaining < timeout):
+            timeout = remaining
+        return httpx.Timeout(
+            timeout, connect=None if timeout is None else min(5.0, timeout)
+        ).as_dict()
+
     def _build(self, call: Call[Any], remaining: float | None) -> httpx.Request:
         headers = {"User-Agent": self._user_agent, "Accept": "application/json", **call.headers()}
         request: httpx.Request = self._http.build_request(
@@ -199,12 +257,7 @@ class BaseClient:
             content=call.body,
             headers=headers,
         )
-        timeout = self._timeout
-        if remaining is not None and (timeout is None or remaining < timeout):
-            timeout = remaining
-        request.extensions["timeout"] = httpx.Timeout(
-            timeout, connect=None if timeout is None else min(5.0, timeout)
-        ).as_dict()
+        request.extensions["timeout"] = self._request_timeout(remaining)
         if logger.isEnabledFor(10) and call.body is not None:
             logger.debug(
                 "%s %s body %s",

@@ -7,8 +7,10 @@ generated ``TerrateamClient`` mixes in ``ClientShell`` instead (see ``scripts/un
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import anyio
+import httpx
 
 from terrateam_core._retry import RetryPolicy
 
@@ -16,9 +18,11 @@ __all__ = ["AsyncClientShell"]
 
 
 class AsyncClientShell:
-    """Sleeping and the event-loop check of :class:`AsyncTerrateamClient`."""
+    """Sleeping, deadline-bounded sends and the event-loop check of
+    :class:`AsyncTerrateamClient`."""
 
     _policy: RetryPolicy
+    _http: Any
     _loop: asyncio.AbstractEventLoop | None = None
 
     async def _sleep(self, seconds: float) -> None:
@@ -40,3 +44,25 @@ class AsyncClientShell:
                 "AsyncTerrateamClient is bound to the event loop it was first used on; "
                 "create one client per event loop"
             )
+
+    @staticmethod
+    def _transport(
+        transport: httpx.AsyncBaseTransport | None, verify: bool | str
+    ) -> httpx.AsyncBaseTransport | None:
+        # Cancellation bounds the async sends (see _send); httpx's default transport is fine.
+        return transport
+
+    async def _send(self, request: httpx.Request, left: float | None, auth: Any) -> httpx.Response:
+        """Send (token exchange included) within ``left`` seconds in total (``None``: no bound).
+
+        httpx's timeouts apply to each read, so a server trickling a byte at a time would never
+        trip them; cancelling the whole send is what makes ``total_timeout`` hold.
+        """
+        if left is None:
+            response: httpx.Response = await self._http.send(request, auth=auth)
+            return response
+        with anyio.move_on_after(left) as scope:
+            response = await self._http.send(request, auth=auth)
+            return response
+        assert scope.cancelled_caught
+        raise httpx.ReadTimeout("total deadline exceeded", request=request)

@@ -60,7 +60,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     value = value.strip()
     if not value:
         return None
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # not '²': str.isdigit accepts it, int() not
         return float(int(value))
     try:
         when = parsedate_to_datetime(value)

@@ -32,6 +32,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_PROFILE",
+    "DEFAULT_TOTAL_TIMEOUT",
     "DEFAULT_VCS",
     "ClientSettings",
     "check_base_url",
@@ -39,6 +40,7 @@ __all__ = [
     "load_settings",
     "max_retries_from_env",
     "parse_installation_id",
+    "total_timeout_from_env",
     "write_profile",
 ]
 
@@ -146,6 +148,29 @@ def _first(*pairs: tuple[str, object]) -> tuple[str, Any]:
 
 
 DEFAULT_MAX_RETRIES = 3  # 4 attempts in all, as ttm
+
+
+DEFAULT_TOTAL_TIMEOUT = 120.0  # seconds for one call, retries and token exchange included
+
+
+def total_timeout_from_env(env: Mapping[str, str] | None = None) -> float:
+    """Return ``TERRATEAM_TOTAL_TIMEOUT`` (seconds, > 0), default ``DEFAULT_TOTAL_TIMEOUT``.
+
+    Replaces the default total deadline of every client the tools build (CLI, Ansible, Pulumi),
+    so a CI job can bound each call without a flag in each of them.
+    """
+    value = (os.environ if env is None else env).get("TERRATEAM_TOTAL_TIMEOUT", "").strip()
+    if not value:
+        return DEFAULT_TOTAL_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0 or seconds == float("inf"):
+        raise ConfigurationError(
+            f"TERRATEAM_TOTAL_TIMEOUT must be a number of seconds > 0, got {value!r}"
+        )
+    return seconds
 
 
 def max_retries_from_env(env: Mapping[str, str] | None = None) -> int:

@@ -23,7 +23,8 @@
     ├── ResponseValidationError         a 2xx body that does not fit the model
     ├── PaginationError                 non-advancing cursor
     ├── ArtifactError
-    │   └── ChecksumMismatchError
+    │   ├── ChecksumMismatchError
+    │   └── IncompleteArtifactError     an interrupted ttm-layout upload (docs/ttm-compat.md)
     └── TaskError
         ├── TaskFailedError             carries the final task / work manifest
         └── TaskTimeoutError
@@ -47,6 +48,7 @@ __all__ = [
     "ChecksumMismatchError",
     "ConfigurationError",
     "ConflictError",
+    "IncompleteArtifactError",
     "InvalidArgumentError",
     "KVConflictError",
     "KVKeyExistsError",
@@ -263,6 +265,11 @@ class ArtifactError(TerrateamError):
 
 class ChecksumMismatchError(ArtifactError):
     """An artifact chunk or the whole artifact does not match its recorded checksum."""
+
+
+class IncompleteArtifactError(ArtifactError):
+    """A ttm-layout upload to the key was interrupted (or is still running): what is stored
+    may be a prefix of the file, so it is not returned (see docs/ttm-compat.md)."""
 
 
 class TaskError(TerrateamError):

@@ -168,6 +168,12 @@ def client_from_ctx(
         kwargs["token_cache"] = TokenCache()
     client = TerrateamClient(user_agent_extra=(USER_AGENT,), **kwargs)
     ctx.find_root().call_on_close(client.close)
+    if client.auth.uses_api_key and not state.debug:  # --debug shows the core's log line
+        from terrateam_core._client_base import plain_http_warning
+
+        warning = plain_http_warning(client.base_url)
+        if warning:
+            print(f"terrateam: warning: {warning}", file=sys.stderr)
     return client
 
 
@@ -293,15 +299,19 @@ class RootGroup(TyperGroup):
             state = CliState()
         if prog_name is None:
             prog_name = "terrateam"
+        from terrateam_core.cli._signals import interruptible, signal_name
+
+        stopped = None
         try:
-            rv = super().main(
-                args=args,
-                prog_name=prog_name,
-                complete_var=complete_var,
-                standalone_mode=False,
-                obj=state,
-                **extra,
-            )
+            with interruptible() as stopped:  # SIGTERM/SIGHUP clean up like Ctrl-C
+                rv = super().main(
+                    args=args,
+                    prog_name=prog_name,
+                    complete_var=complete_var,
+                    standalone_mode=False,
+                    obj=state,
+                    **extra,
+                )
             code = rv if isinstance(rv, int) else 0
         except ClickException as exc:
             # Usage errors (and --help on a bare group) exit 1, not click's 2.
@@ -316,6 +326,9 @@ class RootGroup(TyperGroup):
             code = _errors.report_error(exc, debug=state.debug)
         except KeyboardInterrupt as exc:
             code = _errors.report_error(exc, debug=state.debug)
+        if stopped is not None and stopped.signum is not None:
+            print(f"terrateam: interrupted ({signal_name(stopped.signum)})", file=sys.stderr)
+            code = stopped.exit_code(code)
         if not standalone_mode:
             return code
         sys.exit(code)

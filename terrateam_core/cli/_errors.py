@@ -78,6 +78,11 @@ def _classify(exc: BaseException) -> tuple[int, str | None]:
             EXIT_CHECKSUM,
             "the stored data is corrupt or changed while reading; retry, then re-upload it",
         ),
+        (
+            e.IncompleteArtifactError,
+            EXIT_CHECKSUM,
+            "an upload to this key was interrupted (or is still running); upload it again",
+        ),
         (e.TaskTimeoutError, EXIT_TIMEOUT, "raise --timeout, or check the run in Terrateam"),
         (e.APITimeoutError, EXIT_TIMEOUT, "the server did not answer in time; retry later"),
         (e.TaskFailedError, EXIT_RUN_FAILED, None),
@@ -142,7 +147,9 @@ def _message(exc: BaseException) -> str:
 def exit_code_for(exc: BaseException) -> int:
     """Map an exception raised by a command to the CLI's documented exit code."""
     if isinstance(exc, KeyboardInterrupt):
-        return EXIT_INTERRUPTED
+        # 130 for Ctrl-C; 143 (SIGTERM) or 129 (SIGHUP): 128 + the signal, like a shell.
+        signum = getattr(exc, "signum", None)
+        return 128 + signum if isinstance(signum, int) else EXIT_INTERRUPTED
     if _is_core_error(exc):
         return _classify(exc)[0]
     return EXIT_USAGE if isinstance(exc, (OSError, ValueError)) else EXIT_API
@@ -158,8 +165,9 @@ def report_error(exc: BaseException, *, debug: bool, stream: IO[str] | None = No
     """Print *exc* as one line plus a hint (a traceback only with --debug); return the code."""
     out = stream if stream is not None else sys.stderr
     if isinstance(exc, KeyboardInterrupt):
-        print("terrateam: interrupted", file=out)
-        return EXIT_INTERRUPTED
+        name = getattr(exc, "signum", None) and str(exc)
+        print(f"terrateam: interrupted ({name})" if name else "terrateam: interrupted", file=out)
+        return exit_code_for(exc)
     code = exit_code_for(exc)
     hint: str | None = None
     if _is_core_error(exc):

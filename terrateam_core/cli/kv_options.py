@@ -246,14 +246,16 @@ def print_json(value: Any) -> None:
 
 def record_json(record: Any, *, data: Any = ...) -> dict[str, Any]:
     """A record in ttm's field order; ``data`` replaces the server's ``null`` after set/cas."""
-    dumped = record.model_dump(mode="json")
+    # The value is already plain JSON (parsed from the response): pydantic's serializer would
+    # stop at a fixed depth ("Maximum serialization depth exceeded") on a deeply nested one.
+    dumped = record.model_dump(mode="json", exclude={"data"})
     created = record.created_at
     if created is not None:
         created = created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {
         "committed": record.committed,
         "created_at": created,
-        "data": dumped.get("data") if data is ... else data,
+        "data": record.data if data is ... else data,
         "idx": record.idx,
         "key": record.key,
         "size": record.size,

@@ -77,6 +77,11 @@ class ActionModule(TerrateamAction):
         out = {"changed": changed, "api_token": after, "revoked": revoked}
         if after is not None and changed and self.params["state"] == "present":
             out["refresh_token"] = secret
+            if secret is not None:
+                # The new key is a credential: Ansible censors this result in its output
+                # (any verbosity, callbacks included) as if the task had no_log: true, while
+                # `register` still receives it.
+                out["_ansible_no_log"] = True
         if self.diff_mode:
             out["diff"] = {
                 "before": {"api_tokens": before},

@@ -79,7 +79,10 @@ class ActionModule(TerrateamAction):
             finally:
                 client.close()
 
-        path, info, downloaded = cache.fetch_once(cache.run_dir(), name, download)
+        try:
+            path, info, downloaded = cache.fetch_once(cache.run_dir(), name, download)
+        except cache.UnsafeCacheError as exc:
+            raise TerrateamActionFailed(str(exc)) from None
         # Checked again for every host: the cache is a file other processes could touch.
         if info.get("sha256") and cache.sha256_file(path) != info["sha256"]:
             raise TerrateamActionFailed("the cached artifact no longer matches its sha256")

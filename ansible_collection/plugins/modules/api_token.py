@@ -14,7 +14,11 @@ author: terrateam-toolkit contributors (@terrateamio)
 description:
   - Manage a Terrateam API key (an "access token" in Terrateam's UI) identified by its O(name).
   - The secret of a key (its refresh token) is returned only by the task that creates it. It
-    can never be read back later, so register the result with C(no_log) and store it at once.
+    can never be read back later, so register the result and store it at once.
+  - A result that carries the secret is marked C(no_log) by the module itself, so Ansible hides
+    it in its output at any verbosity (C(-vvvv) included) even without C(no_log) on the task;
+    C(register) still receives it. Put C(no_log) on every later task that uses the registered
+    value (a M(ansible.builtin.debug) or a templated argument would print it otherwise).
   - The server silently drops requested capabilities the caller does not hold; this module
     fails instead, names the dropped capabilities and revokes the key it just created.
 extends_documentation_fragment:
@@ -47,6 +51,15 @@ options:
         V(installation_id=12345) or V(vcs=github), or a capability object such as
         C({"name": "installation_id", "id": "12345"}).
       - Compared as a set, ignoring the C(vcs) capability the server adds by itself.
+      - >-
+        What each grants: V(kv_store_read) KV reads; V(kv_store_write) KV writes (cas and
+        delete need both); V(access_token_create) creating, listing and revoking the user's API
+        keys; V(kv_store_system_read) and V(kv_store_system_write) only records whose read or
+        write caps list them; V(vcs) nothing (never checked).
+      - >-
+        V(installation_id=N) B(widens) access: the key may use installation N even when its user
+        is not a member. It does not restrict the key to N (the key still reaches every
+        installation its user belongs to), so do not add it to "scope" a key.
       - Required when O(state=present).
     type: list
     elements: raw
@@ -112,6 +125,7 @@ refresh_token:
   description:
     - The secret of a newly created key. Returned only by the task that creates it (null in
       check mode); it cannot be read back later.
+    - The whole result is then hidden in Ansible's output, as with C(no_log).
   returned: when a key was created
   type: str
 revoked:
