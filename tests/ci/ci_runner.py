@@ -80,10 +80,8 @@ def evaluate(expr: str, ctx: Mapping[str, Any]) -> str:
     result = operands[0]
     for op, right in zip(ops, operands[1:], strict=True):
         truthy = result not in ("", "false", "0")
-        if op == "||":
-            result = result if truthy else right
-        else:
-            result = right if truthy else result
+        keep_left = truthy if op == "||" else not truthy
+        result = result if keep_left else right
     return result
 
 
@@ -259,7 +257,9 @@ def run_job(
 ) -> None:
     """Run a workflow job's steps: ``uses:`` of our actions via ``resolve`` (None = skip it,
     e.g. actions/checkout), ``run:`` steps with bash. ``override`` may adjust an action's inputs."""
-    job.env.update({k: substitute(v, job.context()) for k, v in (job_spec.get("env") or {}).items()})
+    job.env.update(
+        {k: substitute(v, job.context()) for k, v in (job_spec.get("env") or {}).items()}
+    )
     for step in job_spec["steps"]:
         ctx = job.context()
         if "uses" in step:

@@ -41,7 +41,7 @@ _Loader.add_constructor("!reference", _reference)
 
 def load(text: str) -> dict[str, Any]:
     """Parse GitLab CI YAML (with ``!reference``)."""
-    data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
     assert isinstance(data, dict)
     return data
 
@@ -95,9 +95,7 @@ def job(config: Mapping[str, Any], name: str) -> dict[str, Any]:
 
 
 def _expand(value: str, env: Mapping[str, str]) -> str:
-    return re.sub(
-        r"\$(?:\{(\w+)\}|(\w+))", lambda m: env.get(m.group(1) or m.group(2), ""), value
-    )
+    return re.sub(r"\$(?:\{(\w+)\}|(\w+))", lambda m: env.get(m.group(1) or m.group(2), ""), value)
 
 
 @dataclass

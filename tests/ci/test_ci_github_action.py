@@ -2,7 +2,8 @@
 
 The workflows are docs/ci.md's own examples, parsed from the page; the only change the fast
 tests make is `install: false` + `python:` (this venv) on our actions, so no pip install runs.
-`test_default_install_path` runs a workflow completely unchanged (a real pip install).
+`test_default_install_path` runs a workflow completely unchanged (a real pip install, about a
+minute; kept in `make test` because it is the path users take).
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from ci_runner import (
     run_action,
     run_job,
 )
-
 
 
 def this_venv(_action: Path, with_: dict[str, str]) -> dict[str, str]:
@@ -136,7 +136,10 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
         ({"api-key": ""}, "::error::api-key: empty; pass a secret"),
         ({"install": "maybe"}, "::error::install: expected true or false, got 'maybe'"),
         ({"kv-set": "k"}, "::error::kv-value: required with kv-set"),
-        ({"artifact-push": "only-a-key"}, "::error::artifact-push: 'only-a-key' should be 'KEY PATH'"),
+        (
+            {"artifact-push": "only-a-key"},
+            "::error::artifact-push: 'only-a-key' should be 'KEY PATH'",
+        ),
         ({"export-env": "yes"}, "::error::export-env: expected true or false, got 'yes'"),
         ({"base-url": "http://x\nEVIL=1"}, "::error::base-url: must be a single line"),
     ],
@@ -149,7 +152,8 @@ def test_bad_input_is_one_line(
     with pytest.raises(StepFailed) as err:
         run_main(job, **inputs)
     errors = [ln for ln in err.value.output.splitlines() if ln.startswith("::error::")]
-    assert len(errors) == 1 and errors[0].startswith(message), err.value.output
+    assert len(errors) == 1, err.value.output
+    assert errors[0].startswith(message), err.value.output
     assert "Traceback" not in err.value.output
 
 
@@ -179,7 +183,6 @@ def test_python_without_the_toolkit_is_refused(tmp_path: Path) -> None:
     assert "::error::python: '/usr/bin/python3' cannot import the toolkit" in err.value.output
 
 
-@pytest.mark.slow
 def test_default_install_path(tmp_path: Path, emulators: list[str]) -> None:
     """The documented workflow with nothing changed: both actions pip-install the toolkit from
     the action's own checkout into one venv under RUNNER_TEMP, shared by the two actions."""
