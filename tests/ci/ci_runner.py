@@ -163,9 +163,8 @@ class Job:
         script_file = files / "script.sh"
         script_file.write_text(script, encoding="utf-8")
         env = {
+            **runner_environ(self.workspace),
             "PATH": os.pathsep.join([*reversed(self.path), os.environ["PATH"]]),
-            "HOME": os.environ.get("HOME", str(self.workspace)),
-            "LANG": "C.UTF-8",
             "CI": "true",
             "GITHUB_ACTIONS": "true",
             "GITHUB_WORKSPACE": str(self.workspace),
@@ -210,6 +209,15 @@ class Job:
                 assert secret not in line, "appeared in the log before it was masked"
             leaked = [ln for ln in self.log if secret in ln and not ln.startswith("::add-mask::")]
             assert not leaked, "appears unmasked in the step output"
+
+
+def runner_environ(workspace: Path) -> dict[str, str]:
+    """The machine's environment (proxies, pip settings, …) as a runner would have it, minus
+    anything that would configure Terrateam or pose as CI state, and no user profile."""
+    drop = ("TERRATEAM_", "TTM_", "GITHUB_", "RUNNER_", "CI_", "GITLAB_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop) and k != "CI"}
+    env["TERRATEAM_CONFIG_FILE"] = str(workspace / ".no-terrateam-profile.toml")
+    return env
 
 
 class StepFailed(AssertionError):

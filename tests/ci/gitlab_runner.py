@@ -9,7 +9,6 @@ bash with ``set -eo pipefail``, and ``after_script`` in a separate shell.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from collections.abc import Mapping
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from ci_runner import runner_environ
 
 
 @dataclass(frozen=True)
@@ -115,9 +115,7 @@ def run(
 ) -> Result:
     """Run one merged job in ``workdir``; ``extra_script`` lines are appended (test probes)."""
     env = {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ.get("HOME", str(workdir)),
-        "LANG": "C.UTF-8",
+        **runner_environ(workdir),
         "CI": "true",
         "GITLAB_CI": "true",
         "CI_PROJECT_DIR": str(workdir),

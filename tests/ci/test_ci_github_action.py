@@ -2,8 +2,8 @@
 
 The workflows are docs/ci.md's own examples, parsed from the page; the only change the fast
 tests make is `install: false` + `python:` (this venv) on our actions, so no pip install runs.
-`test_default_install_path` runs a workflow completely unchanged (a real pip install, about a
-minute; kept in `make test` because it is the path users take).
+`test_default_install_path` runs the main action unchanged (a real pip install, about a minute;
+kept in `make test` because it is the path users take).
 """
 
 from __future__ import annotations
@@ -184,20 +184,27 @@ def test_python_without_the_toolkit_is_refused(tmp_path: Path) -> None:
 
 
 def test_default_install_path(tmp_path: Path, emulators: list[str]) -> None:
-    """The documented workflow with nothing changed: both actions pip-install the toolkit from
-    the action's own checkout into one venv under RUNNER_TEMP, shared by the two actions."""
+    """The main action exactly as documented: it pip-installs the toolkit from the action's own
+    checkout into a venv under RUNNER_TEMP (the emulator action, whose install is the same
+    script with the ``[emulator]`` extra, reuses this test run's venv to keep the test short)."""
     workflow = yaml.safe_load(doc_example("github-emulator"))
+
+    def emulator_only(action: Path, with_: dict[str, str]) -> dict[str, str]:
+        return this_venv(action, with_) if action.name == "emulator" else with_
+
     job = Job(tmp_path)
     try:
-        run_job(job, workflow["jobs"]["test"], resolve_uses)
+        run_job(job, workflow["jobs"]["test"], resolve_uses, emulator_only)
     finally:
         if "emulator" in job.steps:
             emulators.append(job.steps["emulator"]["outputs"]["pid"])
     venv = job.runner_temp / "terrateam-toolkit"
     assert job.steps["terrateam"]["outputs"]["python"] == str(venv / "bin" / "python")
-    assert str(venv / "bin") in job.path
-    assert (venv / ".terrateam-installed").read_text().splitlines() == [f"{ROOT}[emulator]"]
+    assert (venv / ".terrateam-installed").read_text().splitlines() == [str(ROOT)]
+    # The venv is on PATH for later steps: the documented run step used its `terrateam`.
+    assert job.path[-1] == str(venv / "bin")
     assert json.loads(job.steps["terrateam"]["outputs"]["kv-value"])["replicas"] == 3
+    job.assert_masked(job.steps["terrateam"]["outputs"]["access-token"])
 
 
 def test_evaluator_refuses_what_it_does_not_know() -> None:
@@ -214,3 +221,11 @@ def test_output_file_parser(tmp_path: Path) -> None:
     f = tmp_path / "out"
     f.write_text("a=1\nb<<EOF_x\nline 1\nline=2\nEOF_x\nc=\n")
     assert parse_command_file(f) == {"a": "1", "b": "line 1\nline=2", "c": ""}
+
+
+@pytest.mark.parametrize("action", ["action.yml", "actions/emulator/action.yml"])
+def test_every_input_and_output_is_documented(action: str) -> None:
+    spec = yaml.safe_load((ROOT / action).read_text(encoding="utf-8"))
+    page = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    for name in [*spec["inputs"], *spec["outputs"]]:
+        assert f"`{name}`" in page, f"{action}: {name} is not in docs/ci.md"
