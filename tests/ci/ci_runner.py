@@ -217,6 +217,10 @@ def runner_environ(workspace: Path) -> dict[str, str]:
     drop = ("TERRATEAM_", "TTM_", "GITHUB_", "RUNNER_", "CI_", "GITLAB_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(drop) and k != "CI"}
     env["TERRATEAM_CONFIG_FILE"] = str(workspace / ".no-terrateam-profile.toml")
+    # The CLI's token cache goes to the job's own cache dir (pip keeps the machine's cache).
+    pip_cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "pip"
+    env.setdefault("PIP_CACHE_DIR", str(pip_cache))
+    env["XDG_CACHE_HOME"] = str(workspace / ".cache")
     return env
 
 
