@@ -1,6 +1,7 @@
 """The artifact wire format (I/O-free): chunk records, the manifest, sources and sinks.
 
-Chunks are stored exactly as ``ttm kv cp`` stores them (ttm-cli.md §5.3): one KV record per idx,
+Chunks are stored exactly as ``ttm kv cp`` stores them (docs/contract.md §11.3): one KV record
+per idx,
 ``{"chk": "sha256:<lowercase hex of the base64 text>", "data": "<standard base64>"}``.
 The ``generation`` layout puts them under ``<key>/.gen/<generation>`` and publishes a manifest at
 ``<key>`` idx 0; the ``ttm`` layout puts them directly under ``<key>``. See ``docs/artifacts.md``.

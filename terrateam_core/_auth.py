@@ -148,7 +148,7 @@ class TerrateamAuth(httpx.Auth):
     def _refresh_request(self, timeout: Timeouts | None = None) -> httpx.Request:
         assert self._api_key is not None
         # Never without a timeout: a server that accepts the POST and stays silent must not
-        # hang the caller (issue 16).
+        # hang the caller.
         return httpx.Request(
             "POST",
             self._base_url + REFRESH_PATH,

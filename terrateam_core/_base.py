@@ -54,7 +54,7 @@ SMALLINT_MAX = 32767
 
 
 def check_smallint(name: str, value: int | None) -> None:
-    """Reject values the server would silently wrap to 16 bits (behaviour doc §4.9)."""
+    """Reject values the server would silently wrap to 16 bits (docs/contract.md §4.9)."""
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, int):

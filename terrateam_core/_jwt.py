@@ -51,7 +51,7 @@ def token_exp(token: str) -> float | None:
 def is_refresh_key(token: str) -> bool:
     """Tell whether ``token`` is an API key (to exchange) rather than a bearer token.
 
-    An API key's only capability is ``access_token_refresh`` (behaviour doc §1.1). A token that
+    An API key's only capability is ``access_token_refresh`` (docs/contract.md §1.1). A token that
     is not a readable JWT is treated as an API key, since that is the common mistake to surface.
     """
     claims = decode_claims(token)

@@ -1,4 +1,4 @@
-"""Streaming secret masking, compatible with ``ttm secrets mask`` (ttm-cli.md §1.11, §5.5).
+"""Streaming secret masking, compatible with ``ttm secrets mask`` (docs/contract.md §11.4).
 
 Matching rules (same as ttm): secrets are bytes; at each position, scanning left to right, the
 *longest* secret matching there is chosen; if its span overlaps an occurrence of any "unmask"

@@ -1,7 +1,7 @@
 """Retry decisions (no I/O): which failures to retry, how long to wait, Retry-After parsing.
 
-The loop that uses them sits *above* auth, so every attempt gets a fresh token (core-client.md
-§5.5): a long ``Retry-After`` can never resend an expired token.
+The loop that uses them sits *above* auth, so every attempt gets a fresh token: a long
+``Retry-After`` can never resend an expired token.
 """
 
 from __future__ import annotations

@@ -237,7 +237,7 @@ def _main(argv: list[str] | None) -> int:
         write_private(args.port_file, f"{port}\n", "--port-file")
     key = app.state.emulator.demo_api_key
     if key is not None:
-        # A local development key for the demo user, printed on purpose (issue 2).
+        # A local development key for the demo user, printed on purpose: it opens only this server.
         print(f"  TERRATEAM_API_KEY={key}", flush=True)
         if args.api_key_file:
             write_private(args.api_key_file, key + "\n", "--api-key-file")

@@ -1,4 +1,4 @@
-"""`create_app(settings)`: the emulator as a FastAPI app, used thinly (contract §0).
+"""`create_app(settings)`: the emulator as a FastAPI app, used thinly (docs/contract.md §0).
 
 Routes are plain Starlette-style handlers that parse requests themselves, so every parse
 failure can be upstream's 404 ``text/html``; FastAPI's own docs and validation are off.

@@ -1,4 +1,4 @@
-"""Sessions from Bearer tokens, capability checks and the installation check (contract §1–§2).
+"""Sessions from Bearer tokens, capability and installation checks (docs/contract.md §1–§2).
 
 Routers call `require_session` / `require_caps` and `check_installation`; each raises
 `Forbidden` (403, empty body, no Content-Type) exactly where upstream does.
@@ -91,7 +91,7 @@ def _token_id_valid(state: EmulatorState, token_id: str) -> bool:
 
 
 def authenticate(state: EmulatorState, request: Request) -> Session | None:
-    """Return the request's session, or ``None`` when it has none (contract §1.2).
+    """Return the request's session, or ``None`` when it has none (docs/contract.md §1.2).
 
     Raises:
         DropConnection: a JWT header without ``alg`` (upstream closes the connection).

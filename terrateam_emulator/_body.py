@@ -1,4 +1,4 @@
-"""Typed field access on decoded JSON bodies with upstream's decoder rules (contract §0.2).
+"""Typed field access on decoded JSON bodies with upstream's decoder rules (docs/contract.md §0.2).
 
 Unknown fields are ignored, ``null`` is "absent" for optional fields, ``int`` fields need a
 JSON integer in OCaml's 63-bit range and ``bool`` fields a JSON boolean. Every violation is a

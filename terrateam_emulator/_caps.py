@@ -1,4 +1,4 @@
-"""Capabilities (contract §2.1): strict decoding, canonical JSON, masking and containment."""
+"""Capabilities (docs/contract.md §2.1): strict decoding, canonical JSON, masking, containment."""
 
 from __future__ import annotations
 
@@ -97,7 +97,7 @@ def _hashable(cap: Cap) -> tuple[str, ...]:
 def mask(requested: list[Cap], held: list[Cap], vcs: str) -> list[Cap]:
     """Return what token creation stores: ``vcs`` first, then requested ∩ held, sorted, unique.
 
-    Capabilities the caller lacks are dropped silently (contract §3.1).
+    Capabilities the caller lacks are dropped silently (docs/contract.md §3.1).
     """
     held_set = {_hashable(c) for c in held}
     kept: dict[tuple[str, ...], Cap] = {}

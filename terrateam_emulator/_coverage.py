@@ -2,7 +2,7 @@
 
 Each spec path is filled with sample values and matched against the app's routes; an operation
 counts as implemented when some route with that method matches. Operations the real server
-does not implement either (behaviour doc §8 #18, #19, #27) are marked as such.
+does not implement either (docs/contract.md §8 #18, #19, #27) are marked as such.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Read-side tables (contract §6): repos, pull requests, work manifests and what hangs off them.
+"""Read-side tables (docs/contract.md §6): repos, pull requests, work manifests and their parts.
 
 They live on the shared ``metadata`` of ``_db``. Timestamps are floats (epoch seconds from the
 emulator clock); JSON columns hold compact JSON text. ``vcs`` is ``github`` or ``gitlab``

@@ -1,4 +1,4 @@
-"""HTTP fidelity helpers shared by every router (contract §0).
+"""HTTP fidelity helpers shared by every router (docs/contract.md §0).
 
 Handlers raise `RouteMismatch` for anything upstream's router would not match (bad query
 types, undecodable bodies, wrong content type): the app renders it as 404, empty body,
@@ -118,7 +118,7 @@ def _decode_component(raw: str) -> str:
 
 
 class Query:
-    """A query string parsed with ocaml-uri semantics (contract §0.3).
+    """A query string parsed with ocaml-uri semantics (docs/contract.md §0.3).
 
     Values split on literal commas, repeated names concatenate, a bare ``?x`` has no values.
     """

@@ -1,4 +1,4 @@
-"""Reproduce PostgreSQL jsonb storage of KV data in Python (contract §4.8, §4.10).
+"""Reproduce PostgreSQL jsonb storage of KV data in Python (docs/contract.md §4.8, §4.10).
 
 `canonicalise(body_bytes_value)` returns two texts: PostgreSQL's ``data::text`` rendering
 (keys sorted by byte length then bytes, ``": "``/``", "`` separators, numbers as ``numeric``

@@ -1,4 +1,4 @@
-"""The subset of SQL/JSON path used by KV ``select`` in ``intended`` mode (contract §4.7).
+"""The subset of SQL/JSON path used by KV ``select`` in ``intended`` mode (docs/contract.md §4.7).
 
 A path ``p`` is evaluated as ``lax $.p`` and the first match is returned. Supported:
 member names (plain or double-quoted), ``.*``, ``[n]``, ``[last]``, ``[*]``. Anything else is

@@ -1,4 +1,4 @@
-"""Keyset pagination of the list endpoints (contract §6.3 "Pagination mechanism").
+"""Keyset pagination of the list endpoints (docs/contract.md §6.3 "Pagination mechanism").
 
 * page size = ``min(limit, 100)``; ``limit <= 0`` is a 500 (an upstream assertion);
 * the token is ``page=n|p,<cursor values…>`` (repeated or comma-joined); arity or type

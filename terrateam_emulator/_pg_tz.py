@@ -1,4 +1,4 @@
-"""The ``tz`` parameter as PostgreSQL reads it in ``… at time zone $tz`` (contract §6.3).
+"""The ``tz`` parameter as PostgreSQL reads it in ``… at time zone $tz`` (docs/contract.md §6.3).
 
 Upstream (terrateamio/terrateam ``code/src/terrat_vcs_service_github/
 terrat_vcs_service_github_ep_installations.ml``, ``Var.text "tz"``) hands ``tz`` to its SQL

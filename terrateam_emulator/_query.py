@@ -1,4 +1,5 @@
-"""The ``q`` tag-query language of the list endpoints (contract §6.3 "The `q` query language").
+"""The ``q`` tag-query language of the list endpoints (docs/contract.md §6.3, "The `q` query
+language").
 
 ``compile_query`` turns the text into a predicate over row dicts plus a sort direction, or into
 a :class:`Rejection` carrying the status and body the real server answers:

@@ -1,7 +1,7 @@
 """The upstream OpenAPI spec with our overlay (`spec_overlay.json`) applied, for validation.
 
-The upstream file is not vendored: callers pass its path (tests find it under
-``../shared/reference/``).
+The upstream spec (``api_schemas/terrat/api.json`` in terrateamio/terrateam) is not vendored:
+callers pass the path of a local copy.
 """
 
 from __future__ import annotations

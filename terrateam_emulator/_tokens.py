@@ -1,4 +1,4 @@
-"""HS256 JWTs with the upstream claim layout (contract §1.1); no FastAPI here."""
+"""HS256 JWTs with the upstream claim layout (docs/contract.md §1.1); no FastAPI here."""
 
 from __future__ import annotations
 

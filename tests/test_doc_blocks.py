@@ -71,10 +71,17 @@ def _of(*langs: str) -> list[Any]:
     return [pytest.param(b, id=b.id) for b in BLOCKS if b.lang in langs]
 
 
+class _GitLabLoader(yaml.SafeLoader):
+    """Safe YAML plus GitLab CI's ``!reference [job, key]`` tag (docs/ci.md)."""
+
+
+_GitLabLoader.add_constructor("!reference", lambda loader, node: loader.construct_sequence(node))
+
+
 @pytest.mark.parametrize("block", _of("yaml", "yml"))
 def test_yaml_blocks_parse(block: Block) -> None:
-    """YAML blocks (workflow files, playbooks, seeds) are valid YAML."""
-    assert list(yaml.safe_load_all(block.body)), block.id
+    """YAML blocks (workflow files, playbooks, seeds, GitLab CI files) are valid YAML."""
+    assert list(yaml.load_all(block.body, Loader=_GitLabLoader)), block.id
 
 
 @pytest.mark.parametrize("block", _of("json"))

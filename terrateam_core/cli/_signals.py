@@ -1,4 +1,4 @@
-"""SIGTERM and SIGHUP stop a command the way Ctrl-C does (issue 16).
+"""SIGTERM and SIGHUP stop a command the way Ctrl-C does.
 
 Python turns SIGINT into ``KeyboardInterrupt``, which the transfers already clean up after
 (the ``.part`` file of a download is removed, an unpublished generation's chunks are deleted).

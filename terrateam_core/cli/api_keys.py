@@ -94,7 +94,7 @@ def create(
 
 def _warn_dropped(requested: list[Any], granted: Any) -> None:
     # Terrateam silently drops requested capabilities the caller does not hold itself
-    # (behaviour doc §3.1); say so, or a CI job finds out only when the key is refused.
+    # (docs/contract.md §3.1); say so, or a CI job finds out only when the key is refused.
     granted_json = [json.dumps(c, sort_keys=True) for c in granted or []]
     dropped = [
         c for c in _caps_json(requested) if json.dumps(c, sort_keys=True) not in granted_json

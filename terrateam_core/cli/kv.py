@@ -1,4 +1,4 @@
-"""``terrateam kv``: a drop-in superset of ``ttm kv`` (ttm-cli.md §1.3-§1.10).
+"""``terrateam kv``: a drop-in superset of ``ttm kv`` (docs/contract.md §11.1-§11.3).
 
 Every ttm command, argument, flag and default works the same, so a runner script written for
 ``ttm`` works by renaming the command. Beyond ttm: ``ls``, ``count``, ``size``, ``--json`` and

@@ -1,4 +1,4 @@
-"""``terrateam kv cp``: file ⇄ KV in ttm's chunk layout (ttm-cli.md §1.10, §5.3)."""
+"""``terrateam kv cp``: file ⇄ KV in ttm's chunk layout (docs/contract.md §11.3)."""
 
 from __future__ import annotations
 

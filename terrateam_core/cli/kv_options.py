@@ -1,4 +1,4 @@
-"""Options and helpers shared by the ``terrateam kv`` commands (ttm-cli.md §1.2-§1.3).
+"""Options and helpers shared by the ``terrateam kv`` commands (docs/contract.md §11.1).
 
 Every ``ttm kv`` leaf option is accepted after the subcommand, as ttm takes them
 (``--api-base``, ``--vcs``, ``-i``, ``-v``/``-q``/``--verbosity``/``--loggers``), and overrides

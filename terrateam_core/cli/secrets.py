@@ -1,4 +1,4 @@
-"""``terrateam secrets mask``: ttm's output-masking filter for CI logs (ttm-cli.md §1.11)."""
+"""``terrateam secrets mask``: ttm's output-masking filter for CI logs (docs/contract.md §11.4)."""
 
 from __future__ import annotations
 

@@ -44,7 +44,7 @@ def _check_key(key: str) -> str:
     if not isinstance(key, str):
         raise TypeError(f"KV key must be a str, got {type(key).__name__}")
     if key in (".", ".."):
-        # The server resolves dot segments even when percent-encoded (behaviour doc §0.4).
+        # The server resolves dot segments even when percent-encoded (docs/contract.md §0.4).
         raise InvalidArgumentError(f"KV key {key!r} cannot be addressed over HTTP", argument="key")
     if "\x00" in key:
         raise InvalidArgumentError("KV keys cannot contain NUL characters", argument="key")

@@ -1,4 +1,4 @@
-"""Users, API keys and access tokens (contract §1, §3, §6.1). No FastAPI here."""
+"""Users, API keys and access tokens (docs/contract.md §1, §3, §6.1). No FastAPI here."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The KV store, literally as upstream's SQL behaves (contract §4). No FastAPI here.
+"""The KV store, literally as upstream's SQL behaves (docs/contract.md §4). No FastAPI here.
 
 Every operation takes the caller's capability list (for ``read_caps``/``write_caps``
 containment) and raises `EmulatorError` with upstream's status and Content-Type rule.

@@ -83,7 +83,7 @@ def wrap32(n: int) -> int:
 
 
 def namespace(vcs: str, installation_id: int) -> str:
-    """Return the KV namespace ``<vcs>:<installation id>`` (contract §2.5)."""
+    """Return the KV namespace ``<vcs>:<installation id>`` (docs/contract.md §2.5)."""
     return f"{vcs}:{installation_id}"
 
 

@@ -1,4 +1,4 @@
-"""API-key management, Enterprise edition only (contract §3)."""
+"""API-key management, Enterprise edition only (docs/contract.md §3)."""
 
 from __future__ import annotations
 

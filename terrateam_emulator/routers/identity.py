@@ -1,4 +1,4 @@
-"""Refresh, whoami, logout, server config and client id (contract §1.4, §6.1, §6.6)."""
+"""Refresh, whoami, logout, server config and client id (docs/contract.md §1.4, §6.1, §6.6)."""
 
 from __future__ import annotations
 

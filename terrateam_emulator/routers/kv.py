@@ -1,4 +1,4 @@
-"""KV store routes (contract §4.2): parse like upstream's router, then call `KVStore`."""
+"""KV store routes (docs/contract.md §4.2): parse like upstream's router, then call `KVStore`."""
 
 from __future__ import annotations
 

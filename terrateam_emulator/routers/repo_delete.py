@@ -1,4 +1,4 @@
-"""``DELETE …/installations/{i}/repos/{repo_id}`` (behaviour doc §5): the one endpoint that
+"""``DELETE …/installations/{i}/repos/{repo_id}`` (docs/contract.md §5): the one endpoint that
 answers ``error-response`` bodies.
 
 400 ``{"id":"INVALID_REPO_ID"}`` (not an integer), ``{"id":"REPO_NOT_FOUND"}``,

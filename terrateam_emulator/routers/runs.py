@@ -1,4 +1,4 @@
-"""Per-installation lists and installation lists (contract §6.2, §6.3; §2.3 membership filter).
+"""Per-installation and installation lists (docs/contract.md §6.2, §6.3; §2.3 membership filter).
 
 Order of checks, as upstream: route match (path ints, declared query parameters, page token:
 any mismatch → 404 ``text/html``) → session (403) → installation check (403) → ``q`` (400/500)

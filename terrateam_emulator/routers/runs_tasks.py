@@ -1,4 +1,4 @@
-"""Repo refresh (→ task), tasks and PR stacks (contract §6.3 refresh, §6.4, §6.5)."""
+"""Repo refresh (→ task), tasks and PR stacks (docs/contract.md §6.3 refresh, §6.4, §6.5)."""
 
 from __future__ import annotations
 
