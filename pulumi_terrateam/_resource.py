@@ -35,7 +35,8 @@ def resolve_args(args_type: type, args: Any, kwargs: dict[str, Any]) -> dict[str
     unknown = sorted(set(kwargs) - set(names))
     if unknown:
         raise TypeError(f"{args_type.__name__} has no field(s) {', '.join(unknown)}")
-    values = {name: getattr(args, name) for name in names} if args is not None else {}
+    # Every field is a prop (None when unset) so that each is an attribute of the resource.
+    values = {name: getattr(args, name) if args is not None else None for name in names}
     values.update(kwargs)
     return values
 
