@@ -5,7 +5,6 @@ Counted with the emulator's request statistics (``POST /api/v1/access-token/refr
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 import pytest
@@ -13,7 +12,6 @@ import pytest
 pytestmark = pytest.mark.ansible
 
 _EXCHANGE = "POST /api/v1/access-token/refresh"
-_HAS_TOKEN_CACHE = importlib.util.find_spec("terrateam_core.token_cache") is not None
 
 
 def _exchanges(emulator: Any) -> int:
@@ -46,9 +44,26 @@ def test_without_the_persistent_cache_each_task_exchanges(ansible, emulator) -> 
     assert _exchanges(emulator) == 5
 
 
-@pytest.mark.skipif(not _HAS_TOKEN_CACHE, reason="terrateam_core.token_cache not in this core")
 def test_with_the_persistent_cache_a_play_exchanges_once(ansible, emulator, tmp_path) -> None:
-    """token_cache (default): 12 tasks, one exchange within the token's lifetime."""
+    """token_cache (default): 12 tasks in 12 worker processes, one exchange within the token's
+    lifetime; the cache file is private and holds neither the key nor its hash."""
     emulator.admin.reset_stats()
-    ansible.play(_tasks(12), env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
+    cache = tmp_path / "cache"
+    ansible.play(_tasks(12), env={"XDG_CACHE_HOME": str(cache)})
+    assert _exchanges(emulator) == 1
+    entries = list((cache / "terrateam" / "tokens").iterdir())
+    assert len(entries) == 1
+    assert entries[0].stat().st_mode & 0o777 == 0o600
+    assert emulator.api_key not in entries[0].read_text()
+
+
+def test_an_expired_cached_token_is_exchanged_again(ansible, emulator, tmp_path) -> None:
+    """The cache is expiry-checked: after the token's lifetime the next play exchanges again."""
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    ansible.play(_tasks(2), env=env)
+    emulator.admin.reset_stats()
+    ansible.play(_tasks(2), env=env)
+    assert _exchanges(emulator) == 0, "a second play within the lifetime reuses the token"
+    emulator.admin.advance_clock(120)
+    ansible.play(_tasks(2), env=env)
     assert _exchanges(emulator) == 1
