@@ -121,12 +121,12 @@ def make_client(options):
 
 
 def _token_cache_kwargs(core, options):
-    """``token_cache=TokenCache()`` when enabled and this terrateam_core provides one.
+    """``token_cache=TokenCache()`` unless the ``token_cache`` option turns it off.
 
-    The persistent cache (0600 file keyed by base URL + key fingerprint) carries the access
-    token from one task's worker process to the next; without it each task's worker pays one
-    exchange. An older terrateam_core without ``token_cache`` silently keeps the in-memory
-    sharing only.
+    The core's persistent cache (a 0600 file per base URL + key fingerprint, expiry-checked)
+    carries the access token from one task's worker process to the next, so a play pays about
+    one exchange per token lifetime instead of one per task. A terrateam_core too old to have
+    it keeps the in-memory sharing only.
     """
     enabled = options.get("token_cache")
     if enabled is not None and not enabled:
