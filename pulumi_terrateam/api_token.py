@@ -156,6 +156,9 @@ class _ApiTokenProvider(TerrateamProvider):
                 "token_id": token_id,
                 "refresh_token": created.refresh_token.get_secret_value(),
             }
+            if props.get("connection") is not None:
+                # Kept in the state: refresh and destroy use the key's own account.
+                outs["connection"] = props["connection"]
         return CreateResult(token_id, outs)
 
     def refresh(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:

@@ -175,7 +175,7 @@ def test_kv_artifact_on_a_connection(engine: Engine, emulator: Any, tmp_path: Pa
         assert other.kv.get_or_none("c/art") is None
 
 
-def test_api_token_on_a_connection(engine: Engine, client: Any, emulator: Any) -> None:
+def test_api_token_on_a_connection(engine: Engine, emulator: Any) -> None:
     """An ApiToken on a connection is created (and its vcs defaulted) for that account."""
     ops = second_account(emulator)
     conn = connection_input(emulator, ops.refresh_token)
@@ -183,9 +183,10 @@ def test_api_token_on_a_connection(engine: Engine, client: Any, emulator: Any) -
                                            "connection": conn})  # fmt: skip
     assert state.outputs["vcs"] == SECOND_VCS, "vcs defaults to the connection's"
     assert state.outputs["refresh_token"]
+    same = {"name": "ops-ci", "capabilities": ["kv_store_read"], "connection": conn}
+    assert engine.preview(ApiToken, "ops-ci", same, state) == "same"
     with _second_client(emulator, ops.refresh_token) as other:
         assert [k.name for k in other.access_tokens.list() if k.id == state.id] == ["ops-ci"]
-    assert not [k for k in client.access_tokens.list() if k.id == state.id]
     engine.destroy(state)
     with _second_client(emulator, ops.refresh_token) as other:
         assert not [k for k in other.access_tokens.list() if k.id == state.id]
