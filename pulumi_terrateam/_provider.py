@@ -26,6 +26,7 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
+from pulumi.output import Unknown
 
 from pulumi_terrateam._checks import is_known, same_value
 
@@ -179,13 +180,20 @@ class TerrateamProvider(ResourceProvider):
         from pulumi_terrateam.connection import CONNECTION_KEY, config_from_connection
 
         connection_failures = []
+        news = dict(news)
         value = news.get(CONNECTION_KEY)
         if value is not None and is_known(value):
             try:
                 config_from_connection(value)
             except ValueError as exc:
                 connection_failures.append(CheckFailure(CONNECTION_KEY, str(exc)))
-        inputs, failures = self.validate(dict(news))
+        elif value is not None:
+            # Preview with a connection not known yet (e.g. a key another resource creates):
+            # its defaults are unknown too, rather than the stack's or a "required" failure.
+            for name in ("vcs", "installation_id"):
+                if name in self.INPUTS and news.get(name) is None:
+                    news[name] = Unknown()
+        inputs, failures = self.validate(news)
         return CheckResult(inputs, connection_failures + failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

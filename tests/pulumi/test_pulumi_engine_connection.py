@@ -190,3 +190,13 @@ def test_api_token_on_a_connection(engine: Engine, emulator: Any) -> None:
     engine.destroy(state)
     with _second_client(emulator, ops.refresh_token) as other:
         assert not [k for k in other.access_tokens.list() if k.id == state.id]
+
+
+def test_preview_with_a_connection_not_known_yet(engine: Engine) -> None:
+    """A connection built from another resource's output is unknown during preview: the plan
+    still works (its defaults are unknown too, nothing fails)."""
+    from pulumi_terrateam.testing import UNKNOWN
+
+    assert engine.preview(KvEntry, "later", {"key": "p/k", "value": 1, "connection": UNKNOWN}) == (
+        "create"
+    )

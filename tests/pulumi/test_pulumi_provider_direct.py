@@ -215,3 +215,18 @@ def test_connection_diff_is_an_update_and_check_validates_it(emulator: Any) -> N
     assert "installation_id" in bad.failures[0].reason
     preview = provider.check({}, {"key": "k", "value": 1, "connection": {"api_key": Unknown()}})
     assert not [f for f in preview.failures if f.property == "connection"]
+
+
+def test_unknown_connection_leaves_its_defaults_unknown(emulator: Any) -> None:
+    """Preview with a connection not known yet: vcs/installation_id stay unknown (no failure,
+    no borrowing of the stack's installation)."""
+    provider = _KvEntryProvider()  # no stack installation configured
+    result = provider.check({}, {"key": "k", "value": 1, "connection": Unknown()})
+    assert result.failures == []
+    assert isinstance(result.inputs["installation_id"], Unknown)
+    assert isinstance(result.inputs["vcs"], Unknown)
+    token = _ApiTokenProvider().check(
+        {}, {"name": "n", "capabilities": ["kv_store_read"], "connection": Unknown()}
+    )
+    assert token.failures == []
+    assert "installation_id" not in token.inputs
