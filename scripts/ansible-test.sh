@@ -50,7 +50,9 @@ done
 
 # terrateam_core for the units and integration venvs: this checkout, installed by path.
 mkdir -p "$COLL/tests/unit" "$COLL/tests/integration"
-printf '%s\n' "$ROOT" > "$COLL/tests/unit/requirements.txt"
+# units: with the emulator extra, since the installed distribution registers the emulator's
+# pytest plugin (a pytest11 entry point), which pytest loads in ansible-test's units run too.
+printf '%s\n' "$ROOT[emulator]" > "$COLL/tests/unit/requirements.txt"
 printf '%s\n' "$ROOT" > "$COLL/tests/integration/requirements.txt"
 
 if [ -e "$ROOT/ansible_collection/tests/sanity" ] && grep -rqsv '^\s*\(#.*\)\?$' "$ROOT/ansible_collection/tests/sanity"; then
