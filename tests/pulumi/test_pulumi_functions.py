@@ -149,13 +149,17 @@ def test_plain_get_functions_return_typed_results(program: None, client: Any) ->
         record.data = "changed"  # type: ignore[misc]
 
 
-def test_plain_get_refuses_outputs_and_names_the_output_form(program: None) -> None:
+@pulumi.runtime.test
+def test_plain_get_refuses_outputs_and_names_the_output_form(program: None) -> Any:
     """An Output argument to get_x fails at once, pointing at get_x_output."""
+    key = pulumi.Output.from_input("k")
     with pytest.raises(TypeError, match="get_kv_entry_output"):
-        get_kv_entry(pulumi.Output.from_input("k"))  # type: ignore[arg-type]
-    conn = Connection(api_key=pulumi.Output.secret("k"))
+        get_kv_entry(key)  # type: ignore[arg-type]
+    secret = pulumi.Output.secret("k")
     with pytest.raises(TypeError, match="get_whoami_output"):
-        get_whoami(connection=conn)
+        get_whoami(connection=Connection(api_key=secret))
+    # Run the Outputs made above to completion (an unawaited one warns at garbage collection).
+    return pulumi.Output.all(key, secret)
 
 
 def second_account(emulator: Any) -> Any:
