@@ -26,8 +26,9 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
+from pulumi.output import Unknown
 
-from pulumi_terrateam._checks import same_value
+from pulumi_terrateam._checks import is_known, same_value
 
 if TYPE_CHECKING:
     from terrateam_core import TerrateamClient
@@ -58,12 +59,14 @@ class ProviderConfig:
     base_url: str | None = None
     vcs: str | None = None
     installation_id: int | None = None
+    #: True when built from a resource's ``connection`` (not the stack configuration).
+    explicit: bool = False
 
     def __repr__(self) -> str:
         key = "'***'" if self.api_key else "None"
         return (
             f"ProviderConfig(api_key={key}, base_url={self.base_url!r}, vcs={self.vcs!r}, "
-            f"installation_id={self.installation_id!r})"
+            f"installation_id={self.installation_id!r}, explicit={self.explicit!r})"
         )
 
 
@@ -115,14 +118,31 @@ class TerrateamProvider(ResourceProvider):
         with _CONFIGS_LOCK:
             return _CONFIGS.get(self) or ProviderConfig()
 
-    def default_vcs(self) -> str:
-        """The VCS used when a resource does not name one: config, env, then ``github``."""
-        return self.config.vcs or _env("TERRATEAM_VCS") or "github"
+    def settings(self, props: dict[str, Any] | None = None) -> ProviderConfig:
+        """The settings for a resource: its ``connection`` when it has one, else the stack's.
 
-    def default_installation_id(self) -> int | None:
-        """The installation used when a resource does not name one: config, then env."""
-        if self.config.installation_id is not None:
-            return self.config.installation_id
+        A connection that is not known yet (preview) or malformed (``check`` reports it) falls
+        back to the stack configuration here.
+        """
+        from pulumi_terrateam.connection import CONNECTION_KEY, config_from_connection
+
+        value = (props or {}).get(CONNECTION_KEY)
+        if value is not None and is_known(value):
+            try:
+                return config_from_connection(value)
+            except ValueError:
+                pass
+        return self.config
+
+    def default_vcs(self, props: dict[str, Any] | None = None) -> str:
+        """The VCS used when a resource does not name one: connection or config, env, ``github``."""
+        return self.settings(props).vcs or _env("TERRATEAM_VCS") or "github"
+
+    def default_installation_id(self, props: dict[str, Any] | None = None) -> int | None:
+        """The installation used when a resource does not name one: connection or config, env."""
+        settings = self.settings(props)
+        if settings.installation_id is not None:
+            return settings.installation_id
         raw = _env("TERRATEAM_INSTALLATION_ID")
         try:
             return int(raw) if raw else None
@@ -130,20 +150,22 @@ class TerrateamProvider(ResourceProvider):
             return None
 
     @contextmanager
-    def client(self, action: str) -> Iterator[TerrateamClient]:
+    def client(self, action: str, props: dict[str, Any] | None = None) -> Iterator[TerrateamClient]:
         """Yield the client for this call; translate core errors into user-facing ones.
 
-        Settings are resolved now (stack config, then ``TERRATEAM_*``, then the profile); the
-        client itself is shared per process (see ``_clients``), never stored on ``self``.
+        Settings are resolved now (the resource's ``connection``, else the stack config; then
+        ``TERRATEAM_*``, then the profile); the client itself is shared per process per
+        settings digest (see ``_clients``), never stored on ``self``.
 
         Args:
             action: what is being done, for error messages ("create API token 'ci'").
+            props: the resource's inputs or outputs (for its ``connection``).
         """
         from pulumi_terrateam._clients import client_for
         from terrateam_core.errors import TerrateamError
 
         try:
-            yield client_for(self.config)
+            yield client_for(self.settings(props))
         except TerrateamError as exc:
             raise TerrateamProviderError(f"cannot {action}: {describe_error(exc)}") from None
 
@@ -155,12 +177,34 @@ class TerrateamProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate and normalise the inputs; unknown (preview) values are left alone."""
-        inputs, failures = self.validate(dict(news))
-        return CheckResult(inputs, failures)
+        from pulumi_terrateam.connection import CONNECTION_KEY, config_from_connection
+
+        connection_failures = []
+        news = dict(news)
+        value = news.get(CONNECTION_KEY)
+        if value is not None and is_known(value):
+            try:
+                config_from_connection(value)
+            except ValueError as exc:
+                connection_failures.append(CheckFailure(CONNECTION_KEY, str(exc)))
+        elif value is not None:
+            # Preview with a connection not known yet (e.g. a key another resource creates):
+            # its defaults are unknown too, rather than the stack's or a "required" failure.
+            for name in ("vcs", "installation_id"):
+                if name in self.INPUTS and news.get(name) is None:
+                    news[name] = Unknown()
+        inputs, failures = self.validate(news)
+        return CheckResult(inputs, connection_failures + failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        """Compare declared inputs against the old *outputs*; list the replacing ones."""
+        """Compare declared inputs against the old *outputs*; list the replacing ones.
+
+        A changed ``connection`` (a rotated key, a new URL for the same server) is an in-place
+        update that records the new connection in the state, never a replacement.
+        """
         changed = self.changed_inputs(olds, news)
+        if self.connection_changed(olds, news):
+            changed.append("connection")
         replaces = [k for k in changed if k in self.REPLACE_ON]
         return DiffResult(
             changes=bool(changed),
@@ -176,6 +220,23 @@ class TerrateamProvider(ResourceProvider):
             if k not in self.CREATE_ONLY and not same_value(olds.get(k), news.get(k))
         ]
 
+    @staticmethod
+    def connection_changed(olds: dict[str, Any], news: dict[str, Any]) -> bool:
+        """Whether the resource's ``connection`` differs from the one in the state."""
+        from pulumi_terrateam.connection import CONNECTION_KEY
+
+        return not same_value(olds.get(CONNECTION_KEY), news.get(CONNECTION_KEY))
+
+    @staticmethod
+    def with_connection(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        """``olds`` with the connection taken from ``news`` (or dropped when it has none)."""
+        from pulumi_terrateam.connection import CONNECTION_KEY
+
+        out = {k: v for k, v in olds.items() if k != CONNECTION_KEY}
+        if news.get(CONNECTION_KEY) is not None:
+            out[CONNECTION_KEY] = news[CONNECTION_KEY]
+        return out
+
     def delete_before_replace(self, _olds: dict[str, Any], _news: dict[str, Any]) -> bool:
         """Whether a replacement must delete the old object first (default: no)."""
         return False
@@ -189,7 +250,8 @@ class TerrateamProvider(ResourceProvider):
         outs = self.refresh(id_, props)
         if outs is None:
             return ReadResult(None, {})
-        inputs = {k: outs[k] for k in self.INPUTS if k in outs and outs[k] is not None}
+        names = (*self.INPUTS, "connection")
+        inputs = {k: outs[k] for k in names if k in outs and outs[k] is not None}
         return ReadResult(id_, outs, inputs)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:

@@ -26,7 +26,13 @@ from pulumi_terrateam._checks import (
     same_value,
 )
 from pulumi_terrateam._provider import TerrateamProvider, TerrateamProviderError
-from pulumi_terrateam._resource import resolve_args, with_secret_outputs
+from pulumi_terrateam._resource import (
+    get_options,
+    resolve_args,
+    with_connection,
+    with_secret_outputs,
+)
+from pulumi_terrateam.connection import Connection
 
 __all__ = ["ApiToken", "ApiTokenArgs"]
 
@@ -50,12 +56,14 @@ class ApiTokenArgs:
             {"name": "installation_id", "id": "12345"}]`` or ``"installation_id=12345"``.
         vcs: ``github`` or ``gitlab`` (default: ``terrateam:vcs``, then ``github``).
         allow_duplicate_name: create even if a key with this name already exists.
+        connection: the account to use instead of the stack configuration.
     """
 
     name: pulumi.Input[str] | None = None
     capabilities: pulumi.Input[Sequence[pulumi.Input[str | Mapping[str, str]]]] | None = None
     vcs: pulumi.Input[str] | None = None
     allow_duplicate_name: pulumi.Input[bool] | None = None
+    connection: Connection | None = None
 
 
 class _ApiTokenProvider(TerrateamProvider):
@@ -69,7 +77,7 @@ class _ApiTokenProvider(TerrateamProvider):
         """Check the name, vcs and capabilities; sort and de-duplicate capabilities."""
         failures: list[CheckFailure] = []
         check_string(news, "name", failures)
-        check_vcs(news, failures, self.default_vcs())
+        check_vcs(news, failures, self.default_vcs(news))
         check_bool(news, "allow_duplicate_name", failures, default=False)
         caps = news.get("capabilities")
         if caps is None:
@@ -107,7 +115,7 @@ class _ApiTokenProvider(TerrateamProvider):
         """Create the key; refuse duplicates; undo and fail if capabilities were dropped."""
         name, vcs = props["name"], props["vcs"]
         requested = canonical_capabilities(props["capabilities"])
-        with self.client(f"create API token {name!r}") as client:
+        with self.client(f"create API token {name!r}", props) as client:
             if not props.get("allow_duplicate_name"):
                 same = [k.id for k in client.access_tokens.list(vcs=vcs) if k.name == name]
                 if same:
@@ -148,18 +156,30 @@ class _ApiTokenProvider(TerrateamProvider):
                 "token_id": token_id,
                 "refresh_token": created.refresh_token.get_secret_value(),
             }
+            if props.get("connection") is not None:
+                # Kept in the state: refresh and destroy use the key's own account.
+                outs["connection"] = props["connection"]
         return CreateResult(token_id, outs)
 
     def refresh(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
-        """Find the key by id; ``None`` when deleted out of band. Keeps the refresh token."""
-        with self.client(f"read API token {id_}") as client:
+        """Find the key by id; ``None`` when deleted out of band. Keeps the refresh token.
+
+        For ``ApiToken.get`` the props hold no ``vcs`` yet: the connection's or config's is used.
+        """
+        props = {"vcs": self.default_vcs(props), "token_id": id_, **props}
+        with self.client(f"read API token {id_}", props) as client:
             live = next(
                 (k for k in client.access_tokens.list(vcs=props.get("vcs")) if k.id == id_), None
             )
         if live is None:
             return None
         return self.outputs(
-            {**props, "name": live.name, "capabilities": _stored_caps(live.capabilities)}
+            {
+                **props,
+                "name": live.name,
+                "capabilities": _stored_caps(live.capabilities),
+                "allow_duplicate_name": bool(props.get("allow_duplicate_name")),
+            }
         )
 
     def read(self, id_: str, props: dict[str, Any]) -> Any:
@@ -178,12 +198,17 @@ class _ApiTokenProvider(TerrateamProvider):
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Nothing is editable in place: keep every output, record create-only flags."""
         return UpdateResult(
-            self.outputs({**olds, "allow_duplicate_name": news.get("allow_duplicate_name")})
+            self.outputs(
+                {
+                    **self.with_connection(olds, news),
+                    "allow_duplicate_name": news.get("allow_duplicate_name"),
+                }
+            )
         )
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Delete the key (the server answers 200 whether or not it still exists)."""
-        with self.client(f"delete API token {id_}") as client:
+        with self.client(f"delete API token {id_}", props) as client:
             client.access_tokens.delete(id_, vcs=props.get("vcs"))
 
 
@@ -223,9 +248,33 @@ class ApiToken(Resource, module="terrateam", name="ApiToken"):
         """
         props = resolve_args(ApiTokenArgs, args, kwargs)
         props.update(token_id=None, refresh_token=None)
+        props, secret_outputs = with_connection(props, self._SECRET_OUTPUTS)
         super().__init__(
             _ApiTokenProvider(),
             resource_name,
             props,
-            with_secret_outputs(opts, self._SECRET_OUTPUTS),
+            with_secret_outputs(opts, secret_outputs),
         )
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        vcs: pulumi.Input[str] | None = None,
+        connection: Connection | None = None,
+    ) -> ApiToken:
+        """Bring an existing API key into the program as a read-only resource.
+
+        Its ``name`` and ``capabilities`` are read; ``refresh_token`` stays empty (Terrateam
+        shows a key only when it is created). Pulumi never deletes or changes it.
+
+        Args:
+            resource_name: the Pulumi resource name.
+            id: the key's id (``terrateam api-keys list`` shows it).
+            opts: resource options.
+            vcs: the key's VCS (default: the connection's or the stack's, then ``github``).
+            connection: the account to read it with (default: the stack configuration).
+        """
+        return ApiToken(resource_name, opts=get_options(opts, id), vcs=vcs, connection=connection)

@@ -21,8 +21,14 @@ from pulumi_terrateam._checks import (
     is_known,
     same_value,
 )
-from pulumi_terrateam._provider import TerrateamProvider
-from pulumi_terrateam._resource import resolve_args
+from pulumi_terrateam._provider import TerrateamProvider, TerrateamProviderError
+from pulumi_terrateam._resource import (
+    get_options,
+    resolve_args,
+    with_connection,
+    with_secret_outputs,
+)
+from pulumi_terrateam.connection import Connection
 
 __all__ = ["KvArtifact", "KvArtifactArgs"]
 
@@ -37,6 +43,7 @@ class KvArtifactArgs:
         installation_id: the installation (default: ``terrateam:installationId``).
         vcs: ``github`` or ``gitlab`` (default: ``terrateam:vcs``, then ``github``).
         content_type: recorded in the artifact manifest (e.g. ``application/zip``).
+        connection: the account to use instead of the stack configuration.
     """
 
     key: pulumi.Input[str] | None = None
@@ -44,6 +51,7 @@ class KvArtifactArgs:
     installation_id: pulumi.Input[int] | None = None
     vcs: pulumi.Input[str] | None = None
     content_type: pulumi.Input[str] | None = None
+    connection: Connection | None = None
 
 
 def _source_path(source: Any) -> str | None:
@@ -84,12 +92,12 @@ class _KvArtifactProvider(TerrateamProvider):
         failures: list[CheckFailure] = []
         check_string(news, "key", failures)
         check_string(news, "content_type", failures, required=False)
-        check_vcs(news, failures, self.default_vcs())
+        check_vcs(news, failures, self.default_vcs(news))
         check_int(
             news,
             "installation_id",
             failures,
-            default=self.default_installation_id(),
+            default=self.default_installation_id(news),
             hint=" (or set `terrateam:installationId` / TERRATEAM_INSTALLATION_ID)",
         )
         source = news.get("source")
@@ -125,7 +133,10 @@ class _KvArtifactProvider(TerrateamProvider):
     def _upload(self, props: dict[str, Any]) -> dict[str, Any]:
         key = props["key"]
         where = f"artifact {key!r} ({props['vcs']}:{int(props['installation_id'])})"
-        with self.client(f"upload {where}") as client, _open_source(props["source"]) as stream:
+        with (
+            self.client(f"upload {where}", props) as client,
+            _open_source(props["source"]) as stream,
+        ):
             info = client.kv.put_artifact(
                 key,
                 stream,
@@ -148,7 +159,7 @@ class _KvArtifactProvider(TerrateamProvider):
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Upload again only when the file or content type changed; else keep outputs."""
-        props = {**olds, **self.outputs(news)}
+        props = self.with_connection({**olds, **self.outputs(news)}, news)
         if "content_type" not in news:
             props.pop("content_type", None)
         if set(self.changed_inputs(olds, news)) & {"source", "content_type"}:
@@ -156,11 +167,13 @@ class _KvArtifactProvider(TerrateamProvider):
         return UpdateResult(self.outputs(props))
 
     def refresh(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
-        """Read the artifact manifest; ``None`` when it is gone."""
+        """Read the artifact manifest; ``None`` when it is gone (or, for ``get``, absent)."""
         from terrateam_core.errors import NotFoundError
 
+        if "key" not in props:  # KvArtifact.get: the identity is in the id
+            props = {**props, **_identity_from_id(id_)}
         key = props["key"]
-        with self.client(f"read artifact {key!r}") as client:
+        with self.client(f"read artifact {key!r}", props) as client:
             try:
                 info = client.kv.artifact_info(
                     key, installation_id=int(props["installation_id"]), vcs=props["vcs"]
@@ -172,10 +185,22 @@ class _KvArtifactProvider(TerrateamProvider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Delete the artifact's records; already gone counts as deleted."""
         key = props["key"]
-        with self.client(f"delete artifact {key!r}") as client:
+        with self.client(f"delete artifact {key!r}", props) as client:
             client.kv.delete_artifact(
                 key, installation_id=int(props["installation_id"]), vcs=props["vcs"]
             )
+
+
+def _identity_from_id(id_: str) -> dict[str, Any]:
+    """``vcs``/``installation_id``/``key`` from an id ``vcs/installation/key`` (for ``get``)."""
+    vcs, _, rest = id_.partition("/")
+    installation, _, key = rest.partition("/")
+    if vcs not in ("github", "gitlab") or not installation.isdigit() or not key:
+        raise TerrateamProviderError(
+            f"not a KvArtifact id: {id_!r}; expected <vcs>/<installation_id>/<key>, "
+            "e.g. github/12345/artifacts/plan.zip"
+        )
+    return {"vcs": vcs, "installation_id": int(installation), "key": key}
 
 
 class KvArtifact(Resource, module="terrateam", name="KvArtifact"):
@@ -215,4 +240,28 @@ class KvArtifact(Resource, module="terrateam", name="KvArtifact"):
         """
         props = resolve_args(KvArtifactArgs, args, kwargs)
         props.update(sha256=None, size=None, generation=None)
+        props, secret_outputs = with_connection(props, self._SECRET_OUTPUTS)
+        if secret_outputs:
+            opts = with_secret_outputs(opts, secret_outputs)
         super().__init__(_KvArtifactProvider(), resource_name, props, opts)
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        connection: Connection | None = None,
+    ) -> KvArtifact:
+        """Bring an existing artifact into the program as a read-only resource.
+
+        Its manifest (``sha256``, ``size``, ``generation``) is read; Pulumi never uploads or
+        deletes it.
+
+        Args:
+            resource_name: the Pulumi resource name.
+            id: ``<vcs>/<installation_id>/<key>``, e.g. ``github/12345/artifacts/plan.zip``.
+            opts: resource options.
+            connection: the account to read it with (default: the stack configuration).
+        """
+        return KvArtifact(resource_name, opts=get_options(opts, id), connection=connection)

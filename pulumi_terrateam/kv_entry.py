@@ -25,7 +25,13 @@ from pulumi_terrateam._checks import (
     same_value,
 )
 from pulumi_terrateam._provider import TerrateamProvider, TerrateamProviderError
-from pulumi_terrateam._resource import resolve_args, with_secret_outputs
+from pulumi_terrateam._resource import (
+    get_options,
+    resolve_args,
+    with_connection,
+    with_secret_outputs,
+)
+from pulumi_terrateam.connection import Connection
 
 __all__ = ["KvEntry", "KvEntryArgs"]
 
@@ -47,6 +53,7 @@ class KvEntryArgs:
         read_caps: capabilities a reader must hold (None: anyone).
         write_caps: capabilities a writer must hold (None: anyone).
         adopt: take over an entry that already exists instead of failing.
+        connection: the account to use instead of the stack configuration.
     """
 
     key: pulumi.Input[str] | None = None
@@ -58,6 +65,7 @@ class KvEntryArgs:
     read_caps: pulumi.Input[Sequence[pulumi.Input[str | Mapping[str, str]]]] | None = None
     write_caps: pulumi.Input[Sequence[pulumi.Input[str | Mapping[str, str]]]] | None = None
     adopt: pulumi.Input[bool] | None = None
+    connection: Connection | None = None
 
 
 def _timestamp(value: Any) -> str | None:
@@ -75,6 +83,50 @@ def _entry_id(props: dict[str, Any]) -> str:
     idx = normalize_json(props.get("idx") or 0)
     suffix = f"#{idx}" if idx else ""
     return f"{props['vcs']}/{normalize_json(props['installation_id'])}/{props['key']}{suffix}"
+
+
+def _identity_from_id(id_: str) -> dict[str, Any]:
+    """``vcs``/``installation_id``/``key``/``idx`` from a KvEntry id (``get``)."""
+    vcs, _, rest = id_.partition("/")
+    installation, _, key = rest.partition("/")
+    key, sep, idx = key.rpartition("#") if "#" in key else (key, "", "0")
+    if (
+        vcs not in ("github", "gitlab")
+        or not installation.isdigit()
+        or not key
+        or not (idx.isdigit())
+    ):
+        raise TerrateamProviderError(
+            f"not a KvEntry id: {id_!r}; expected <vcs>/<installation_id>/<key>[#<idx>], "
+            "e.g. github/12345/deploy/config"
+        )
+    del sep
+    return {"vcs": vcs, "installation_id": int(installation), "key": key, "idx": int(idx)}
+
+
+def _warn(message: str) -> None:
+    """A warning the engine shows with the resource (stderr when there is no engine)."""
+    pulumi.log.warn(message)
+
+
+def _hidden_by_read_caps(client: Any, read_caps: Any) -> bool:
+    """Whether records with ``read_caps`` are invisible to ``client``'s key.
+
+    The key's capabilities are read from its access token's claims (unverified, used only to
+    explain a 404, never to authorise); unreadable claims count as "cannot tell" (hidden).
+    """
+    if not read_caps:
+        return False
+    from terrateam_core._jwt import decode_claims
+
+    try:
+        claims = decode_claims(client.get_access_token()) or {}
+        held = claims.get("terrateam", {}).get("capabilities")
+        need = canonical_capabilities(read_caps)
+        have = canonical_capabilities(held if isinstance(held, list) else [])
+    except (ValueError, TypeError, AttributeError):
+        return True
+    return not all(cap in have for cap in need)
 
 
 def _where(props: dict[str, Any]) -> str:
@@ -108,12 +160,12 @@ class _KvEntryProvider(TerrateamProvider):
             failures.append(CheckFailure("value", "value is required (any JSON value)"))
         else:
             news["value"] = normalize_json(news["value"])
-        check_vcs(news, failures, self.default_vcs())
+        check_vcs(news, failures, self.default_vcs(news))
         check_int(
             news,
             "installation_id",
             failures,
-            default=self.default_installation_id(),
+            default=self.default_installation_id(news),
             hint=" (or set `terrateam:installationId` / TERRATEAM_INSTALLATION_ID)",
         )
         check_int(news, "idx", failures, default=0)
@@ -170,7 +222,7 @@ class _KvEntryProvider(TerrateamProvider):
         props = {**props, "installation_id": int(props["installation_id"])}
         props["idx"] = int(props["idx"])
         key, kw = props["key"], self._write_args(props)
-        with self.client(f"create {_where(props)}") as client:
+        with self.client(f"create {_where(props)}", props) as client:
             try:
                 record = client.kv.cas(key, props["value"], version=None, **kw)
             except KVConflictError:
@@ -226,12 +278,15 @@ class _KvEntryProvider(TerrateamProvider):
         """CAS the new value against the version in the state."""
         from terrateam_core.errors import KVConflictError
 
-        props = {**olds, **self.outputs(news)}
+        props = self.with_connection({**olds, **self.outputs(news)}, news)
         for dropped in (n for n in _CAPS if n not in news):
             props.pop(dropped, None)  # an input removed from the program clears the caps
+        if not self.changed_inputs(olds, news):
+            # Only the connection (or a create-only flag) changed: nothing to write.
+            return UpdateResult(self.outputs(props))
         version = int(olds["version"])
         key, kw = props["key"], self._write_args(props)
-        with self.client(f"update {_where(props)}") as client:
+        with self.client(f"update {_where(props)}", props) as client:
             try:
                 record = client.kv.cas(key, props["value"], version=version, **kw)
             except KVConflictError:
@@ -257,17 +312,47 @@ class _KvEntryProvider(TerrateamProvider):
         return f"{_where(props)} refused the write: its write_caps exclude this API key"
 
     def refresh(self, id_: str, props: dict[str, Any]) -> dict[str, Any] | None:
-        """Read the record (committed or not); ``None`` when it is gone."""
-        with self.client(f"read {_where(props)}") as client:
-            record = client.kv.get_or_none(
-                props["key"],
-                idx=int(props["idx"]),
-                committed=False,
-                installation_id=int(props["installation_id"]),
-                vcs=props["vcs"],
-            )
-        if record is None:
-            return None
+        """Read the record (committed or not); ``None`` only when it is really gone.
+
+        The server answers 404 both for a deleted record and for one whose ``read_caps`` this
+        key does not satisfy (docs/contract.md §4.6), and 403 when the key lacks
+        ``kv_store_read`` or installation access. Dropping the resource in those cases would
+        make the next ``up`` try to create a record that still exists, so the state is kept
+        and a warning says why: a 403, or a 404 for a record whose recorded ``read_caps`` the
+        key's own capabilities do not contain, is "hidden", not "deleted".
+        For ``KvEntry.get`` the identity comes from the id (``vcs/installation/key#idx``).
+        """
+        from terrateam_core.errors import PermissionDeniedError
+
+        getting = "key" not in props
+        if getting:
+            props = {**props, **_identity_from_id(id_)}
+        with self.client(f"read {_where(props)}", props) as client:
+            try:
+                record = client.kv.get_or_none(
+                    props["key"],
+                    idx=int(props["idx"]),
+                    committed=False,
+                    installation_id=int(props["installation_id"]),
+                    vcs=props["vcs"],
+                )
+            except PermissionDeniedError:
+                if getting:
+                    raise
+                _warn(
+                    f"{_where(props)}: this API key may not read it (403: it lacks "
+                    "kv_store_read or access to the installation); the state is kept as is"
+                )
+                return props
+            if record is None:
+                if not getting and _hidden_by_read_caps(client, props.get("read_caps")):
+                    _warn(
+                        f"{_where(props)}: not readable with this API key (its read_caps "
+                        "require capabilities the key does not hold), so it cannot be told "
+                        "from deleted; the state is kept as is"
+                    )
+                    return props
+                return None
         outs = {**props, **self._live_outputs(record)}
         return self._record_outputs(outs, record)
 
@@ -275,7 +360,7 @@ class _KvEntryProvider(TerrateamProvider):
         """Delete the state's version; an entry already gone counts as deleted."""
         version = int(props["version"])
         kw = {"installation_id": int(props["installation_id"]), "vcs": props["vcs"]}
-        with self.client(f"delete {_where(props)}") as client:
+        with self.client(f"delete {_where(props)}", props) as client:
             idx = int(props["idx"])
             if client.kv.delete(props["key"], idx=idx, version=version, **kw):
                 return
@@ -325,9 +410,33 @@ class KvEntry(Resource, module="terrateam", name="KvEntry"):
         """
         props = resolve_args(KvEntryArgs, args, kwargs)
         props.update(version=None, size=None, created_at=None)
+        props, secret_outputs = with_connection(props, self._SECRET_OUTPUTS)
         super().__init__(
             _KvEntryProvider(),
             resource_name,
             props,
-            with_secret_outputs(opts, self._SECRET_OUTPUTS),
+            with_secret_outputs(opts, secret_outputs),
         )
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        connection: Connection | None = None,
+    ) -> KvEntry:
+        """Bring an existing KV record into the program as a read-only resource.
+
+        ``value`` (secret), ``version``, ``committed``, ``read_caps``… are read; Pulumi never
+        writes or deletes it. To manage an existing record instead, declare it with
+        ``adopt=True``.
+
+        Args:
+            resource_name: the Pulumi resource name.
+            id: ``<vcs>/<installation_id>/<key>`` plus ``#<idx>`` for idx > 0, e.g.
+                ``github/12345/deploy/config`` (the id a managed ``KvEntry`` gets).
+            opts: resource options.
+            connection: the account to read it with (default: the stack configuration).
+        """
+        return KvEntry(resource_name, opts=get_options(opts, id), connection=connection)

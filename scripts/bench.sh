@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
 mkdir -p bench/results
-all="emulator_kv core_refresh core_overhead core_artifacts cli_startup cli_kv_cp pulumi_provider ansible_lookup"
+all="emulator_kv core_refresh core_overhead core_artifacts cli_startup cli_kv_cp pulumi_provider pulumi_connections ansible_lookup ansible_token_sharing"
 for name in ${BENCH:-$all}; do
   echo
   echo "=================== bench/$name.py ==================="

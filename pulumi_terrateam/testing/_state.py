@@ -63,7 +63,7 @@ class ResourceState:
     def __repr__(self) -> str:
         def mask(values: dict[str, Any]) -> dict[str, Any]:
             return {
-                k: ("[secret]" if k in self.secret_outputs else v)
+                k: ("[secret]" if k in self.secret_outputs or k == "connection" else v)
                 for k, v in values.items()
                 if k != PROVIDER_KEY
             }

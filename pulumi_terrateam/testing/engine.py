@@ -314,6 +314,39 @@ class Engine:
             }
         )
 
+    def get(
+        self, resource: Any, name: str, id_: str, inputs: dict[str, Any] | None = None
+    ) -> ResourceState:
+        """What ``Resource.get(name, id)`` makes the engine do: a ``Read`` of a known id.
+
+        The engine's ReadStep sends the program's inputs (here ``inputs`` plus ``__provider``)
+        as both ``properties`` and ``inputs``. The result is read-only: never updated or
+        deleted by ``up``/``destroy``.
+
+        Raises:
+            EngineError: the provider failed, or the object does not exist (empty id).
+        """
+        type_token = _type_token(resource)
+        props = {**(inputs or {}), PROVIDER_KEY: serialize_provider(resource._PROVIDER())}
+        response = self._call(
+            "Read",
+            name,
+            provider_pb2.ReadRequest(
+                id=id_,
+                urn=self._urn(type_token, name, self.stack, self.project),
+                properties=to_struct(props),
+                inputs=to_struct(props),
+            ),
+        )
+        self.log.append(("read", name))
+        if not response.id:
+            raise EngineError("Read", name, f"resource '{id_}' does not exist")
+        outputs = from_struct(response.properties)
+        return ResourceState(
+            type_token, name, response.id, props, outputs,
+            tuple(resource._SECRET_OUTPUTS), "read", resource,
+        )  # fmt: skip
+
     def import_(self, resource: Any, name: str, id_: str) -> ResourceState | None:
         """What ``pulumi import`` / ``opts.import_`` do: ``Read`` with only an id.
 

@@ -22,6 +22,8 @@ def ansible(emulator, collections_dir: Path, tmp_path: Path) -> Iterator[Ansible
         "TERRATEAM_BASE_URL": emulator.url,
         "TERRATEAM_API_KEY": emulator.api_key,
         "TERRATEAM_INSTALLATION_ID": str(emulator.installation_id),
+        # The access-token cache (token_cache: true by default) stays inside the test.
+        "XDG_CACHE_HOME": str(tmp_path / "xdg-cache"),
     }
     return Ansible(tmp_path, collections_dir, env)
 

@@ -153,7 +153,9 @@ def test_artifact_missing_fails_clearly(ansible, tmp_path):
 
 
 def test_artifact_republished_in_the_same_run_is_fetched_again(ansible, tmp_path):
-    """The per-run cache is per task: a later task sees an artifact re-published meanwhile."""
+    """The cache is per task ("once per task per run", ansible_collection/README.md): every host
+    of a fetch task gets the version of that task's single download, and a later task sees an
+    artifact re-published in between (it downloads again)."""
     v1, v2 = tmp_path / "v1.bin", tmp_path / "v2.bin"
     v1.write_bytes(b"version one" * 100)
     v2.write_bytes(b"version two" * 100)
@@ -164,9 +166,20 @@ def test_artifact_republished_in_the_same_run_is_fetched_again(ansible, tmp_path
         - terrateam.api.kv_artifact: {{key: plans/network, dest: "{{{{ dest_dir }}}}/a.bin"}}
         - terrateam.api.kv_artifact: {{key: plans/network, src: "{v2}"}}
           run_once: true
-        - terrateam.api.kv_artifact: {{key: plans/network, dest: "{{{{ dest_dir }}}}/a.bin"}}
-          register: second
+        - terrateam.api.kv_artifact: {{key: plans/network, dest: "{{{{ dest_dir }}}}/b.bin"}}
+          register: fetched
+        - ansible.builtin.set_fact:
+            second: "{{{{ dict(ansible_play_hosts | zip(ansible_play_hosts
+                       | map('extract', hostvars, 'fetched'))) }}}}"
+          run_once: true
         """ + save("second")
-    ansible.play(tasks, inventory=_inventory(tmp_path / "hosts", 2), hosts="web")
-    for n in range(2):
-        assert (tmp_path / "hosts" / f"host{n}" / "a.bin").read_bytes() == v2.read_bytes()
+    run = ansible.play(tasks, inventory=_inventory(tmp_path / "hosts", 3), hosts="web")
+    for n in range(3):
+        assert (tmp_path / "hosts" / f"host{n}" / "a.bin").read_bytes() == v1.read_bytes()
+        assert (tmp_path / "hosts" / f"host{n}" / "b.bin").read_bytes() == v2.read_bytes()
+    second = run.results["second"]
+    assert sorted(second) == ["web0", "web1", "web2"]
+    assert sum(1 for r in second.values() if r["downloaded"]) == 1, "one download per task"
+    assert {r["artifact"]["sha256"] for r in second.values()} == {
+        hashlib.sha256(v2.read_bytes()).hexdigest()
+    }

@@ -1,4 +1,4 @@
-"""The read functions: plain ``fetch_*`` calls and their Output wrappers under mocks."""
+"""The read functions: ``fetch_*``, typed ``get_*`` and ``get_*_output`` under mocks."""
 
 from __future__ import annotations
 
@@ -10,11 +10,22 @@ import pytest
 from pulumi.runtime import config as runtime_config
 
 from pulumi_terrateam import (
+    ArtifactInfoResult,
+    Connection,
+    GetStacksResult,
+    KvEntryResult,
+    WhoAmIResult,
     get_artifact_info,
+    get_artifact_info_output,
     get_dirspaces,
+    get_dirspaces_output,
     get_kv_entry,
+    get_kv_entry_output,
     get_stacks,
+    get_stacks_output,
+    get_whoami,
     get_work_manifests,
+    get_work_manifests_output,
     whoami,
 )
 from pulumi_terrateam._provider import ProviderConfig
@@ -81,27 +92,33 @@ def program(emulator: Any) -> Iterator[None]:
 
 
 @pulumi.runtime.test
-def test_get_functions_return_outputs(program: None, client: Any) -> Any:
-    """Each get_* function returns an Output; the KV entry is secret, the others are not."""
+def test_get_output_functions_return_typed_outputs(program: None, client: Any) -> Any:
+    """Each get_*_output returns an Output of a typed result; only the KV entry is secret."""
     client.kv.set("out/entry", "v")
     client.kv.put_artifact("out/art", b"xyz")
-    entry = get_kv_entry("out/entry")
+    entry = get_kv_entry_output(pulumi.Output.from_input("out/entry"))
     outputs = [
-        get_artifact_info("out/art"),
-        get_work_manifests(limit=1),
-        get_dirspaces(limit=1),
-        get_stacks(STACKS_REPO, STACKS_PR),
+        get_artifact_info_output("out/art"),
+        get_work_manifests_output(limit=1),
+        get_dirspaces_output(limit=1),
+        get_stacks_output(STACKS_REPO, pulumi.Output.from_input(STACKS_PR)),
         whoami(),
     ]
 
     def check(values: list[Any]) -> None:
         record, info, manifests, dirspaces, stacks, me = values
-        assert record["data"] == "v"
-        assert info["size"] == 3
+        assert isinstance(record, KvEntryResult)
+        assert record.data == "v"
+        assert record["data"] == "v", "dict-style access of the earlier results still works"
+        assert isinstance(info, ArtifactInfoResult)
+        assert info.size == 3
         assert len(manifests) == 1
+        assert manifests.work_manifests[0].id == manifests[0]["id"]
         assert len(dirspaces) == 1
-        assert stacks
-        assert me["id"]
+        assert isinstance(stacks, GetStacksResult)
+        assert "default" in {s.name for s in stacks}
+        assert isinstance(me, WhoAmIResult)
+        assert me.id == me["id"]
 
     async def run() -> None:
         assert await entry.is_secret(), "KV data may be secret: the Output is secret"
@@ -110,3 +127,62 @@ def test_get_functions_return_outputs(program: None, client: Any) -> Any:
         check([await o.future() for o in [entry, *outputs]])
 
     return pulumi.Output.from_input(run())
+
+
+def test_plain_get_functions_return_typed_results(program: None, client: Any) -> None:
+    """get_* reads at once, with the stack's settings, and returns typed frozen results."""
+    client.kv.set("plain/entry", {"n": 1})
+    client.kv.put_artifact("plain/art", b"abcd")
+    record = get_kv_entry("plain/entry")
+    assert record is not None
+    assert (record.key, record.data, record.version) == ("plain/entry", {"n": 1}, 0)
+    assert get_kv_entry("plain/missing") is None
+    info = get_artifact_info("plain/art")
+    assert info is not None
+    assert info.size == 4
+    assert info.to_dict()["sha256"] == info.sha256
+    assert len(get_work_manifests(limit=2)) == 2
+    assert len(get_dirspaces(limit=1).dirspaces) == 1
+    assert get_stacks(STACKS_REPO, STACKS_PR).stacks
+    assert get_whoami().vcs == ["github", "gitlab"]
+    with pytest.raises(AttributeError):
+        record.data = "changed"  # type: ignore[misc]
+
+
+@pulumi.runtime.test
+def test_plain_get_refuses_outputs_and_names_the_output_form(program: None) -> Any:
+    """An Output argument to get_x fails at once, pointing at get_x_output."""
+    key = pulumi.Output.from_input("k")
+    with pytest.raises(TypeError, match="get_kv_entry_output"):
+        get_kv_entry(key)  # type: ignore[arg-type]
+    secret = pulumi.Output.secret("k")
+    with pytest.raises(TypeError, match="get_whoami_output"):
+        get_whoami(connection=Connection(api_key=secret))
+    # Run the Outputs made above to completion (an unawaited one warns at garbage collection).
+    return pulumi.Output.all(key, secret)
+
+
+def second_account(emulator: Any) -> Any:
+    """A second user, member of the GitLab installation 678 only, with its own API key."""
+    user = emulator.admin.create_user("ops", vcs=["gitlab"], installations=[678])
+    return emulator.admin.mint_api_key(
+        "ops", ["kv_store_read", "kv_store_write", {"name": "vcs", "vcs": "gitlab"}], user
+    )
+
+
+def test_connection_overrides_the_stack_config(program: None, emulator: Any) -> None:
+    """connection= reads with another account: its installation's data, not the stack's."""
+    from terrateam_core import TerrateamClient
+
+    ops = second_account(emulator)
+    with TerrateamClient(
+        ops.refresh_token, base_url=emulator.url, vcs="gitlab", installation_id=678
+    ) as tc:
+        tc.kv.set("conn/entry", "from-678")
+    conn = Connection(base_url=emulator.url, api_key=ops.refresh_token, vcs="gitlab",
+                      installation_id=678)  # fmt: skip
+    record = get_kv_entry("conn/entry", connection=conn)
+    assert record is not None
+    assert record.data == "from-678"
+    assert get_kv_entry("conn/entry") is None, "the stack's installation has no such key"
+    assert get_whoami(connection=conn).id != get_whoami().id

@@ -88,3 +88,40 @@ def test_provider_dill_round_trip_keeps_configuration_out() -> None:
     assert copy.config.api_key is None
     assert provider.config.api_key == SECRET
     assert SECRET not in repr(provider.config)
+
+
+def test_connections_never_reach_the_pickle() -> None:
+    """Resources on different connections share one provider blob: the key is an input, so the
+    pickled provider is the same bytes whatever account a resource uses, and holds no key."""
+    from pulumi_terrateam.connection import config_from_connection
+
+    provider = _configured(_KvEntryProvider)
+    blob = serialize_provider(provider)
+    conn = {"base_url": "http://127.0.0.1:2", "api_key": SECRET + "-2", "installation_id": 9}
+    settings = provider.settings({"connection": conn})
+    assert settings == config_from_connection(conn)
+    assert provider.default_installation_id({"connection": conn}) == 9
+    assert serialize_provider(provider) == blob
+    raw = base64.b64decode(blob)
+    assert SECRET.encode() not in raw
+    assert b"127.0.0.1" not in raw
+    assert SECRET not in repr(settings)
+
+
+def test_fresh_process_serves_two_connections_from_one_blob() -> None:
+    """In a fresh interpreter, one unpickled provider resolves each resource's connection."""
+    blob = serialize_provider(_KvEntryProvider())
+    code = _LOADER.replace(
+        "print(json.dumps(",
+        'a = provider.settings({"connection": {"base_url": "http://a", "api_key": "ka"}})\n'
+        'b = provider.settings({"connection": {"base_url": "http://b", "api_key": "kb"}})\n'
+        'print(json.dumps({"a": a.base_url, "b": b.base_url, "ka": a.api_key, "kb": b.api_key,\n'
+        '                  "explicit": a.explicit}), file=sys.stderr)\n'
+        "print(json.dumps(",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], input=blob, capture_output=True, text=True, check=True,
+        timeout=60,
+    )  # fmt: skip
+    seen = json.loads(result.stderr.strip().splitlines()[-1])
+    assert seen == {"a": "http://a", "b": "http://b", "ka": "ka", "kb": "kb", "explicit": True}

@@ -196,3 +196,37 @@ def test_configure_rejects_non_integer_installation() -> None:
     provider = _KvEntryProvider()
     with pytest.raises(TerrateamProviderError, match="terrateam:installationId"):
         provider.configure(ConfigureRequest(Config({"terrateam:installationId": "abc"}, "t")))
+
+
+def test_connection_diff_is_an_update_and_check_validates_it(emulator: Any) -> None:
+    """A new connection changes nothing server-side: an update, never a replacement; a bad
+    connection is a Check failure; an unknown one (preview) is not validated."""
+    provider = _provider(_KvEntryProvider, emulator)
+    conn = {"base_url": emulator.url, "api_key": "k1", "installation_id": 678.0, "vcs": "gitlab"}
+    inputs = _checked(provider, {"key": "k", "value": 1, "connection": conn})
+    assert (inputs["installation_id"], inputs["vcs"]) == (678, "gitlab"), "defaults from it"
+    olds = {**inputs, "version": 0}
+    diff = provider.diff("id", olds, {**inputs, "connection": {**conn, "api_key": "k2"}})
+    assert diff.changes is True
+    assert diff.replaces == []
+    assert provider.diff("id", olds, inputs).changes is False
+    bad = provider.check({}, {"key": "k", "value": 1, "connection": {"installation_id": "x"}})
+    assert [f.property for f in bad.failures] == ["connection"]
+    assert "installation_id" in bad.failures[0].reason
+    preview = provider.check({}, {"key": "k", "value": 1, "connection": {"api_key": Unknown()}})
+    assert not [f for f in preview.failures if f.property == "connection"]
+
+
+def test_unknown_connection_leaves_its_defaults_unknown(emulator: Any) -> None:
+    """Preview with a connection not known yet: vcs/installation_id stay unknown (no failure,
+    no borrowing of the stack's installation)."""
+    provider = _KvEntryProvider()  # no stack installation configured
+    result = provider.check({}, {"key": "k", "value": 1, "connection": Unknown()})
+    assert result.failures == []
+    assert isinstance(result.inputs["installation_id"], Unknown)
+    assert isinstance(result.inputs["vcs"], Unknown)
+    token = _ApiTokenProvider().check(
+        {}, {"name": "n", "capabilities": ["kv_store_read"], "connection": Unknown()}
+    )
+    assert token.failures == []
+    assert "installation_id" not in token.inputs

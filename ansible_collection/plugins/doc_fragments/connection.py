@@ -50,6 +50,20 @@ options:
       - Path on the controller to a PEM bundle of CA certificates used to verify the server.
       - Only used when O(validate_certs=true).
     type: path
+  token_cache:
+    description:
+      - Share the short-lived access token between tasks instead of exchanging the API key in
+        every task.
+      - Within one worker process (a loop, several lookups in one task) the client and its
+        token are always shared in memory. With O(token_cache=true) the token is also kept in
+        the C(terrateam_core) token cache, a file private to the controller user (mode 0600)
+        keyed by the base URL and a fingerprint of the API key, and reused until it expires,
+        so a play pays about one exchange per token lifetime (60 seconds).
+      - When not set, E(TERRATEAM_TOKEN_CACHE) is used, then V(true).
+      - Needs a C(terrateam_core) that provides C(terrateam_core.token_cache); older ones only
+        share in memory.
+    type: bool
+    default: true
 notes:
   - This runs on the Ansible controller (through an action plugin); managed hosts need nothing
     installed. The controller needs C(pip install terrateam-toolkit[ansible]) in the Python
@@ -97,4 +111,9 @@ options:
       - name: TERRATEAM_CA_PATH
     vars:
       - name: terrateam_ca_path
+  token_cache:
+    env:
+      - name: TERRATEAM_TOKEN_CACHE
+    vars:
+      - name: terrateam_token_cache
 """

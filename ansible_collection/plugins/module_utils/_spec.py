@@ -24,6 +24,7 @@ CONNECTION_SPEC = dict(
     timeout=dict(type="float", default=30.0),
     validate_certs=dict(type="bool", default=True),
     ca_path=dict(type="path"),
+    token_cache=dict(type="bool", default=True, fallback=(env_fallback, ["TERRATEAM_TOKEN_CACHE"])),
 )
 
 _CAPS = dict(type="list", elements="raw")

@@ -8,36 +8,38 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 
 from ansible_collections.terrateam.api.plugins.plugin_utils._terrateam_common import (
     TerrateamValueError,
+    import_core,
     to_plain,
 )
 
-_NAMED = {"installation_id": "id", "vcs": "vcs"}
-
 
 def normalize(cap):
-    """Return the server's JSON form of one capability.
+    """Return the server's JSON form of one capability, parsed by terrateam_core.
 
     Accepts ``"kv_store_read"``, the short forms ``"installation_id=12345"`` and ``"vcs=github"``,
-    a dict such as ``{"name": "installation_id", "id": 12345}`` or a terrateam_core model.
+    a dict such as ``{"name": "installation_id", "id": 12345}`` or a terrateam_core model. Unknown
+    names fail here (the core's ``parse_capability`` is the toolkit's one parser, shared with the
+    CLI and the Pulumi provider), never at the server.
     """
+    import_core()  # the install hint when terrateam_core is missing
+    parse = importlib.import_module("terrateam_core.models").parse_capability
     cap = to_plain(cap)
-    if isinstance(cap, str):
-        name, sep, arg = cap.strip().partition("=")
-        if not sep:
-            return name
-        if name not in _NAMED or not arg:
-            raise TerrateamValueError("unknown capability %r" % cap)
-        return {"name": name, _NAMED[name]: arg}
-    if isinstance(cap, dict) and cap.get("name") in _NAMED:
-        field = _NAMED[cap["name"]]
-        if field not in cap:
-            raise TerrateamValueError("capability %r needs %r" % (cap, field))
-        return {"name": cap["name"], field: str(cap[field])}
-    raise TerrateamValueError("unknown capability %r" % (cap,))
+    if isinstance(cap, dict) and isinstance(cap.get("id"), int) and not isinstance(cap["id"], bool):
+        cap = dict(cap, id=str(cap["id"]))  # YAML reads 12345 as an int; the wire form is text
+    if not isinstance(cap, (str, dict)):
+        raise TerrateamValueError(
+            "a capability must be a string or a mapping, got %s" % type(cap).__name__
+        )
+    try:
+        parsed = parse(cap)
+    except (TypeError, ValueError) as exc:
+        raise TerrateamValueError("capability %r: %s" % (cap, exc)) from None
+    return parsed if isinstance(parsed, str) else parsed.model_dump(mode="json")
 
 
 def key(cap):

@@ -22,7 +22,7 @@ from ansible_collections.terrateam.api.plugins.plugin_utils._terrateam_common im
     TerrateamValueError,
     describe_error,
     import_core,
-    make_client,
+    shared_client,
 )
 
 
@@ -53,11 +53,11 @@ class TerrateamAction(ActionBase):
         self.params = params
         self.check_mode = bool(self._task.check_mode)
         self.diff_mode = bool(self._task.diff)
-        client = None
+        client = None  # shared by this worker process: not closed here (see shared_client)
         core = import_core()
         try:
             if self.needs_client():
-                client = make_client({k: params.get(k) for k in CONNECTION_OPTIONS})
+                client = shared_client({k: params.get(k) for k in CONNECTION_OPTIONS})
             result.update(self.execute(client))
         except TerrateamActionFailed as exc:
             result.update(exc.result)
@@ -70,9 +70,6 @@ class TerrateamAction(ActionBase):
         except (TerrateamValueError, OSError, ValueError) as exc:
             # Bad input (a capability, a keys item) or a local file problem (src, cache).
             result.update(failed=True, msg="%s: %s" % (type(exc).__name__, exc))
-        finally:
-            if client is not None:
-                client.close()
         result.setdefault("changed", False)
         # The API key (and any other no_log input) never leaves in a result.
         return remove_values(result, secrets)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import os
+import threading
 
 from ansible.errors import AnsibleError
 
@@ -40,6 +42,7 @@ CONNECTION_OPTIONS = (
     "timeout",
     "validate_certs",
     "ca_path",
+    "token_cache",
 )
 
 USER_AGENT = "ansible-terrateam.api/0.1.0"
@@ -107,12 +110,99 @@ def client_kwargs(options):
 
 
 def make_client(options):
-    """Build a ``terrateam_core.TerrateamClient`` from connection options."""
+    """Build a new ``terrateam_core.TerrateamClient`` from connection options (caller closes it)."""
     core = import_core()
+    kwargs = client_kwargs(options)
+    kwargs.update(_token_cache_kwargs(core, options))
     try:
-        return core.TerrateamClient(**client_kwargs(options))
+        return core.TerrateamClient(**kwargs)
     except core.TerrateamError as exc:
         raise AnsibleError(describe_error(exc)) from None
+
+
+def _token_cache_kwargs(core, options):
+    """``token_cache=TokenCache()`` unless the ``token_cache`` option turns it off.
+
+    The core's persistent cache (a 0600 file per base URL + key fingerprint, expiry-checked)
+    carries the access token from one task's worker process to the next, so a play pays about
+    one exchange per token lifetime instead of one per task. A terrateam_core too old to have
+    it keeps the in-memory sharing only.
+    """
+    enabled = options.get("token_cache")
+    if enabled is not None and not enabled:
+        return {}
+    try:
+        module = importlib.import_module("terrateam_core.token_cache")
+    except ImportError:
+        return {}
+    del core
+    return {"token_cache": module.TokenCache()}
+
+
+# One client per settings per worker process: a task with a loop, or several lookups in one
+# task, then share one access token (60 s) instead of exchanging the API key each time.
+# Ansible forks a worker per task, so this cannot reach across tasks; the persistent token
+# cache (above) does that. Keyed by a digest: the key never sits in the map in clear.
+_SHARED = {}
+_SHARED_PID = [None]
+_SHARED_LOCK = threading.Lock()
+_MAX_SHARED = 8
+
+
+def _shared_key(core, options, kwargs):
+    config = importlib.import_module("terrateam_core.config")
+    settings = config.load_settings(
+        api_key=kwargs.get("api_key"),
+        base_url=kwargs.get("base_url"),
+        vcs=kwargs.get("vcs"),
+        installation_id=kwargs.get("installation_id"),
+    )
+    secret = settings.api_key or settings.access_token
+    credential = secret.get_secret_value() if secret is not None else ""
+    del core
+    return (
+        hashlib.sha256(credential.encode("utf-8")).hexdigest(),
+        settings.base_url,
+        settings.vcs,
+        str(settings.installation_id),
+        repr(kwargs.get("timeout")),
+        repr(kwargs.get("verify")),
+        bool(options.get("token_cache") is None or options.get("token_cache")),
+    )
+
+
+def shared_client(options):
+    """Return this worker process's client for ``options`` (do not close it).
+
+    Clients inherited through ``fork`` from the parent process are dropped, never reused: their
+    connection pools belong to the parent.
+    """
+    core = import_core()
+    kwargs = client_kwargs(options)
+    try:
+        key = _shared_key(core, options, kwargs)
+    except core.TerrateamError as exc:
+        raise AnsibleError(describe_error(exc)) from None
+    with _SHARED_LOCK:
+        if _SHARED_PID[0] != os.getpid():
+            _SHARED.clear()
+            _SHARED_PID[0] = os.getpid()
+        client = _SHARED.get(key)
+        if client is None:
+            client = make_client(options)
+            _SHARED[key] = client
+            while len(_SHARED) > _MAX_SHARED:
+                _SHARED.pop(next(iter(_SHARED)))
+        return client
+
+
+def clear_shared_clients():
+    """Close and forget this process's shared clients (tests, key rotation)."""
+    with _SHARED_LOCK:
+        clients = list(_SHARED.values()) if _SHARED_PID[0] == os.getpid() else []
+        _SHARED.clear()
+    for client in clients:
+        client.close()
 
 
 def describe_error(exc, subject=None):

@@ -15,7 +15,7 @@ from ansible_collections.terrateam.api.plugins.plugin_utils._terrateam_common im
     CONNECTION_OPTIONS,
     describe_error,
     import_core,
-    make_client,
+    shared_client,
 )
 
 display = Display()
@@ -38,13 +38,11 @@ class TerrateamLookupBase(LookupBase):
         if unknown:
             raise AnsibleLookupError("unknown option(s) %s" % ", ".join(unknown))
         core = import_core()
-        client = make_client({name: self.get_option(name) for name in CONNECTION_OPTIONS})
+        client = shared_client({name: self.get_option(name) for name in CONNECTION_OPTIONS})
         try:
             return self.lookup(client, [str(t) for t in terms])
         except core.TerrateamError as exc:
             raise AnsibleLookupError(describe_error(exc)) from None
-        finally:
-            client.close()
 
     def lookup(self, client, terms):
         """Do the lookup's work with ``client``; return the list of results."""

@@ -18,11 +18,33 @@ def test_normalize_accepts_every_documented_form():
     assert caps.normalize("vcs=gitlab") == {"name": "vcs", "vcs": "gitlab"}
 
 
-@pytest.mark.parametrize("bad", ["colour=blue", "installation_id=", {"name": "vcs"}, 7])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "colour=blue",
+        "installation_id=",
+        "installation_id=abc",
+        "vcs=bitbucket",
+        "kv_read",  # a bare unknown name: the old local parser let it through to the server
+        {"name": "vcs"},
+        {"name": "kv_store_read"},
+        7,
+    ],
+)
 def test_normalize_rejects_unknown_forms(bad):
     """Malformed capabilities fail with a clear error rather than reaching the server."""
-    with pytest.raises(TerrateamValueError):
+    with pytest.raises(TerrateamValueError, match="capabilit"):
         caps.normalize(bad)
+
+
+def test_normalize_is_the_core_parser():
+    """The collection and the core agree on every documented form (one parser, not two)."""
+    from terrateam_core.models import parse_capability
+
+    for form in ["kv_store_read", "installation_id=7", "vcs=github", {"name": "vcs", "vcs": "gitlab"}]:
+        parsed = parse_capability(form)
+        expected = parsed if isinstance(parsed, str) else parsed.model_dump(mode="json")
+        assert caps.normalize(form) == expected
 
 
 def test_differs_ignores_the_vcs_entry_the_server_adds():

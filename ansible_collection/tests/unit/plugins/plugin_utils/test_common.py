@@ -68,3 +68,35 @@ def test_describe_error_maps_kinds_without_details():
     message = common.describe_error(PermissionDeniedError("Bearer abc"), "key a/b")
     assert message.startswith("permission denied (key a/b)")
     assert "abc" not in message
+
+
+_OPTS = {"api_key": "k-one", "base_url": "http://127.0.0.1:9", "vcs": "github", "token_cache": False}
+
+
+@pytest.fixture
+def no_shared_clients():
+    common.clear_shared_clients()
+    yield
+    common.clear_shared_clients()
+
+
+def test_shared_client_is_reused_per_settings(no_shared_clients):
+    """Tasks and lookups of one worker process share a client (and its access token)."""
+    first = common.shared_client(dict(_OPTS))
+    assert common.shared_client(dict(_OPTS)) is first
+    other_key = common.shared_client(dict(_OPTS, api_key="k-two"))
+    other_url = common.shared_client(dict(_OPTS, base_url="http://127.0.0.1:10"))
+    assert len({id(first), id(other_key), id(other_url)}) == 3
+
+
+def test_shared_clients_map_never_holds_the_key(no_shared_clients):
+    """The map is keyed by a digest: the API key is nowhere in its keys."""
+    common.shared_client(dict(_OPTS, api_key="super-secret-key"))
+    assert "super-secret-key" not in repr(list(common._SHARED))
+
+
+def test_clients_inherited_through_fork_are_not_reused(no_shared_clients, monkeypatch):
+    """A forked worker starts its own client: the parent's connection pool is not shared."""
+    first = common.shared_client(dict(_OPTS))
+    monkeypatch.setattr(common.os, "getpid", lambda: -1)
+    assert common.shared_client(dict(_OPTS)) is not first
