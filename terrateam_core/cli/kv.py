@@ -54,6 +54,7 @@ OutputOpt = Annotated[
 ]
 KeyArg = Annotated[str, typer.Argument(help="The key.")]
 ARTIFACT_GENERATION_MARK = "/.gen/"
+UPLOAD_FLAG_SUFFIX = "/.incomplete"  # set while a ttm-layout upload runs (docs/ttm-compat.md)
 TTM_ITER_LIMIT = 30  # the server's default page when ttm sends no --limit
 
 
@@ -259,7 +260,7 @@ def ls(
     ] = LsOutput.keys,
     show_all: Annotated[
         bool,
-        typer.Option("--all", "-a", help="Also list artifact chunk keys (KEY/.gen/GENERATION)."),
+        typer.Option("--all", "-a", help="Also list artifact internals (.gen/, .incomplete)."),
     ] = False,
     api_base: ApiBaseOpt = None,
     vcs: VcsOpt = None,
@@ -280,7 +281,11 @@ def ls(
     if not show_all:
         # An artifact is one thing to its user: its manifest key. The generations that
         # hold its chunks are internals (docs/artifacts.md) and would flood the listing.
-        records = (r for r in records if ARTIFACT_GENERATION_MARK not in r.key)
+        records = (
+            r
+            for r in records
+            if ARTIFACT_GENERATION_MARK not in r.key and not r.key.endswith(UPLOAD_FLAG_SUFFIX)
+        )
     if output is LsOutput.record:
         print_json([record_json(r) for r in records])
         return
