@@ -6,6 +6,13 @@ Pulumi state by import path).
 
 from __future__ import annotations
 
+try:
+    import pulumi  # noqa: F401  (the pulumi extra; checked first for a one-line message)
+except ModuleNotFoundError as _exc:
+    from terrateam_core._extras import MissingExtraError
+
+    raise MissingExtraError("pulumi_terrateam", "pulumi", name=_exc.name) from None
+
 from pulumi_terrateam._provider import TerrateamProviderError
 from pulumi_terrateam.api_token import ApiToken, ApiTokenArgs
 from pulumi_terrateam.connection import Connection

@@ -160,6 +160,14 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"{_PROG}: {exc}", file=sys.stderr)
         return 2
+    except ModuleNotFoundError as exc:
+        from terrateam_core._extras import missing_extra
+
+        error = missing_extra(exc, _PROG)
+        if error is None:
+            raise
+        print(error, file=sys.stderr)
+        return 1
 
 
 def _main(argv: list[str] | None) -> int:
@@ -284,7 +292,11 @@ def _create_app(settings: EmulatorSettings) -> Any:
             "sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
         ) from None
     except ImportError as exc:
-        raise UsageError(f"--db: the database driver is not installed ({exc.name})") from None
+        from terrateam_core._extras import extra_of, install_command
+
+        extra = extra_of(exc)
+        fix = f": {install_command(extra)}" if extra else ""
+        raise UsageError(f"--db: the database driver is not installed ({exc.name}){fix}") from None
 
 
 def _bind(host: str, port: int) -> socket.socket:

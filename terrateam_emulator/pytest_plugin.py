@@ -33,6 +33,7 @@ Nothing heavy is imported until a fixture is used, so this plugin costs nothing 
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -89,6 +90,20 @@ def _worker_database(url: str, worker: str) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+@contextlib.contextmanager
+def _needs_emulator_extra(fixture: str) -> Iterator[None]:
+    """Fail the test with one line naming the extra when the emulator's stack is missing."""
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        from terrateam_core._extras import missing_extra
+
+        error = missing_extra(exc, f"the {fixture} fixture")
+        if error is None:
+            raise
+        pytest.fail(str(error), pytrace=False)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Register the ``sqlite_only`` marker; give each pytest-xdist worker its own PostgreSQL db.
 
@@ -118,10 +133,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def terrateam_emulator() -> Iterator[RunningEmulator]:
     """A session-wide emulator on 127.0.0.1 with the demo seed."""
-    from terrateam_emulator._settings import EmulatorSettings
-    from terrateam_emulator.testing import EmulatorServer
+    with _needs_emulator_extra("terrateam_emulator"):
+        from terrateam_emulator._settings import EmulatorSettings
+        from terrateam_emulator.testing import EmulatorServer
 
-    server = EmulatorServer(EmulatorSettings(db_url=emulator_test_db_url(), seed="demo")).start()
+        settings = EmulatorSettings(db_url=emulator_test_db_url(), seed="demo")
+        server = EmulatorServer(settings).start()
     if not server.app.state.emulator.db.is_memory:
         server.admin.reset()  # a shared database may hold a previous run's rows
     try:
@@ -148,10 +165,11 @@ def emulator(terrateam_emulator: RunningEmulator) -> RunningEmulator:
 @pytest.fixture
 def emulator_app() -> Iterator[Any]:
     """A fresh in-process emulator app (demo seed) for ``httpx.ASGITransport``."""
-    from terrateam_emulator._app import create_app
-    from terrateam_emulator._settings import EmulatorSettings
+    with _needs_emulator_extra("emulator_app"):
+        from terrateam_emulator._app import create_app
+        from terrateam_emulator._settings import EmulatorSettings
 
-    app = create_app(EmulatorSettings(seed="demo"))
+        app = create_app(EmulatorSettings(seed="demo"))
     try:
         yield app
     finally:

@@ -13,6 +13,8 @@ import sys
 import traceback
 from typing import IO
 
+from terrateam_core._extras import MissingExtraError
+
 EXIT_OK = 0
 EXIT_USAGE = 1
 EXIT_AUTH = 2
@@ -117,6 +119,7 @@ def _classify(exc: BaseException) -> tuple[int, str | None]:
             "the value changed since it was read; re-read and retry",
         ),
         (e.ConflictError, EXIT_CONFLICT, None),
+        (MissingExtraError, EXIT_USAGE, None),
         (e.TokenCacheError, EXIT_USAGE, None),  # its message names the directory and the fix
         (e.ConfigurationError, EXIT_USAGE, None),
         (e.InvalidArgumentError, EXIT_USAGE, None),
@@ -172,6 +175,9 @@ def report_error(exc: BaseException, *, debug: bool, stream: IO[str] | None = No
         print(f"terrateam: interrupted ({name})" if name else "terrateam: interrupted", file=out)
         return exit_code_for(exc)
     code = exit_code_for(exc)
+    if isinstance(exc, MissingExtraError):
+        print(f"terrateam: {exc}", file=out)  # already one line naming the extra to install
+        return code
     hint: str | None = None
     if _is_core_error(exc):
         # A command may know more than the class does (e.g. that --select was given).

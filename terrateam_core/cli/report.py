@@ -231,11 +231,13 @@ def _write_file(
 
     try:
         data = _report_png.chart_png(chart.value, rows, title)
-    except ImportError:
-        raise typer.BadParameter(
-            "png needs matplotlib: pip install 'terrateam-toolkit[charts]' (or use --format svg)",
-            param_hint="--format",
-        ) from None
+    except ModuleNotFoundError as exc:
+        from terrateam_core._extras import missing_extra
+
+        error = missing_extra(exc, "report --format png", tip="or use --format svg")
+        if error is None:
+            raise
+        raise error from None
     _write_private(target, data)
 
 
