@@ -21,8 +21,10 @@ from terrateam_core._extras import (
     install_command,
     missing_extra,
 )
-from tests.packaging.conftest import BIN, ROOT, Runner
 
+BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[2]
+Runner = Any  # conftest.hidden: (modules, argv, env=None, cwd=None) -> CompletedProcess
 EMULATOR_LINE = (
     "terrateam-emulator needs the emulator extra: pip install 'terrateam-toolkit[emulator]'"
 )
