@@ -262,7 +262,7 @@ def root_callback(
 def _usage_error_type() -> type[Exception]:
     """The base class of the parser's own errors (click's ``ClickException``).
 
-    Typer re-exports ``BadParameter``, a ``ClickException``: click's before Typer 0.27,
+    Typer re-exports ``BadParameter``, a ``ClickException``: click's before Typer 0.26,
     Typer's bundled copy of click since. Taking the base from that public name works with
     both and imports neither click nor a private Typer module.
     """
