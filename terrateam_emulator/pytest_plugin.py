@@ -25,8 +25,9 @@ Example::
 The database behind ``terrateam_emulator`` is ``TERRATEAM_EMULATOR_TEST_DB`` (a SQLAlchemy URL,
 e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/terrateam``; default: in-memory SQLite),
 so the same suite runs on both backends (``scripts/test-postgres.sh``). Under pytest-xdist each
-worker gets its own PostgreSQL database, ``<name>_gw0``, ``<name>_gw1`` … (created on first use). Tests that only make
-sense on SQLite carry ``@pytest.mark.sqlite_only`` and are skipped on another database.
+worker gets its own PostgreSQL database, ``<name>_gw0``, ``<name>_gw1`` … (created on first
+use). Tests that only make sense on SQLite carry ``@pytest.mark.sqlite_only`` and are skipped
+on another database.
 
 Nothing heavy is imported until a fixture is used, so this plugin costs nothing elsewhere.
 """
