@@ -22,6 +22,7 @@ lint: venv
 	$(VENV)/bin/ruff format --check terrateam_core terrateam_emulator pulumi_terrateam
 	$(VENV)/bin/mypy terrateam_core
 	$(PY) scripts/unasync.py --check
+	$(PY) scripts/version.py --check
 
 typecheck: venv
 	$(VENV)/bin/mypy terrateam_core

@@ -1,9 +1,10 @@
 """The toolkit's one version number, and a check that every place repeating it agrees.
 
 ``terrateam_core/_version.py`` is the source (hatch reads it for the wheel and the sdist).
-Two files repeat it: ``ansible_collection/galaxy.yml`` (``version:``, the collection tarball's
-name) and ``CHANGELOG.md`` (its top version section, ``## [X.Y.Z]``; an ``[Unreleased]``
-section above it is skipped).
+Three files repeat it: ``ansible_collection/galaxy.yml`` (``version:``, the collection tarball's
+name), ``CHANGELOG.md`` (its top version section, ``## [X.Y.Z]``; an ``[Unreleased]``
+section above it is skipped) and the collection's User-Agent in
+``ansible_collection/plugins/plugin_utils/_terrateam_common.py``.
 
 Usage: ``python scripts/version.py`` prints the version; ``--check`` exits 1 with one line per
 file that disagrees. Standard library only.
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCE = "terrateam_core/_version.py"
 GALAXY = "ansible_collection/galaxy.yml"
 CHANGELOG = "CHANGELOG.md"
+USER_AGENT = "ansible_collection/plugins/plugin_utils/_terrateam_common.py"
 
 
 def source_version(root: Path = ROOT) -> str:
@@ -52,10 +54,21 @@ def changelog_version(root: Path = ROOT) -> str | None:
     return None
 
 
+def user_agent_version(root: Path = ROOT) -> str | None:
+    """The version in the collection's ``USER_AGENT = "ansible-terrateam.api/X.Y.Z"``."""
+    path = root / USER_AGENT
+    if not path.exists():
+        return None
+    match = re.search(r'^USER_AGENT = "[^"/]+/([^"]+)"', path.read_text(), re.MULTILINE)
+    return match.group(1) if match else None
+
+
 def problems(root: Path = ROOT) -> list[str]:
     """One line per file whose version differs from the source's."""
     version = source_version(root)
     found = {GALAXY: galaxy_version(root), CHANGELOG: changelog_version(root)}
+    if (root / USER_AGENT).exists():
+        found[USER_AGENT] = user_agent_version(root)
     return [
         f"{name}: version {value or '(none)'} != {version} of {SOURCE}; set it to {version}"
         for name, value in found.items()
