@@ -6,7 +6,7 @@ plugin (`terrateam_emulator.pytest_plugin`) gives tests a running server.
 
 from __future__ import annotations
 
-from terrateam_emulator._app import create_app
-from terrateam_emulator._settings import EmulatorSettings
+from terrateam_emulator.server.app import create_app
+from terrateam_emulator.server.settings import EmulatorSettings
 
 __all__ = ["EmulatorSettings", "create_app"]

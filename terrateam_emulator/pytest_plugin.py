@@ -88,7 +88,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def terrateam_emulator() -> Iterator[RunningEmulator]:
     """A session-wide emulator on 127.0.0.1 with the demo seed."""
-    from terrateam_emulator._settings import EmulatorSettings
+    from terrateam_emulator.server.settings import EmulatorSettings
     from terrateam_emulator.testing import EmulatorServer
 
     server = EmulatorServer(EmulatorSettings(db_url=emulator_test_db_url(), seed="demo")).start()
@@ -118,8 +118,8 @@ def emulator(terrateam_emulator: RunningEmulator) -> RunningEmulator:
 @pytest.fixture
 def emulator_app() -> Iterator[Any]:
     """A fresh in-process emulator app (demo seed) for ``httpx.ASGITransport``."""
-    from terrateam_emulator._app import create_app
-    from terrateam_emulator._settings import EmulatorSettings
+    from terrateam_emulator.server.app import create_app
+    from terrateam_emulator.server.settings import EmulatorSettings
 
     app = create_app(EmulatorSettings(seed="demo"))
     try:
