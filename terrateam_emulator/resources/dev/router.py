@@ -10,18 +10,11 @@ import json
 import uuid
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
 from terrateam_emulator.resources.identity.caps import CapabilityError, decode_caps
-from terrateam_emulator.resources.identity.tables import (
-    installations,
-    memberships,
-    user_vcs_accounts,
-    users,
-)
 from terrateam_emulator.server.auth import emulator_state
 from terrateam_emulator.server.http import json_response
 from terrateam_emulator.server.limits import MAX_JSON_DEPTH, json_too_deep
@@ -93,23 +86,9 @@ async def create_user(request: Request) -> Response:
     if not isinstance(vcses, list) or any(v not in ("github", "gitlab") for v in vcses):
         raise DevError("vcs must be a list of github/gitlab")
     uid = user_id_for(username) if body.get("username") else str(uuid.uuid4())
-    with state.db.write() as conn:
-        if conn.execute(sa.select(users.c.id).where(users.c.id == uid)).first():
-            raise DevError(f"user {username} exists", 409)
-        conn.execute(users.insert().values(id=uid, username=username, created_at=state.clock.now()))
-        for vcs in vcses:
-            conn.execute(user_vcs_accounts.insert().values(user_id=uid, vcs=vcs, username=username))
-        for inst in body.get("installations", []):
-            known = [
-                r.vcs
-                for r in conn.execute(
-                    sa.select(installations.c.vcs).where(installations.c.id == int(inst))
-                )
-            ]
-            for vcs in known or vcses[:1] or ["github"]:
-                conn.execute(
-                    memberships.insert().values(user_id=uid, vcs=vcs, installation_id=int(inst))
-                )
+    installation_ids = [int(inst) for inst in body.get("installations", [])]
+    if not state.identity.create_user(uid, username, vcses, installation_ids):
+        raise DevError(f"user {username} exists", 409)
     return json_response({"id": uid})
 
 

@@ -1,8 +1,10 @@
 """Developer API for runs (``/_emulator/…``, never under ``/api/``): run tokens, work-manifest
-and task states, and creating a work manifest (docs/design/interfaces.md)."""
+and task states, creating a work manifest, archiving a repository (docs/design/interfaces.md).
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,9 +15,8 @@ from starlette.responses import Response
 from terrateam_emulator.resources.dev.router import DevError, dev_body
 from terrateam_emulator.resources.identity.tokens import encode_run_token
 from terrateam_emulator.resources.runs import backend as store
-from terrateam_emulator.resources.runs import schedule, tables
+from terrateam_emulator.resources.runs import schedule, tasks, writes
 from terrateam_emulator.resources.runs.seed import TASK_STATES, WM_STATES, insert_work_manifest
-from terrateam_emulator.resources.runs.tasks_router import task_body
 from terrateam_emulator.server.auth import emulator_state
 from terrateam_emulator.server.http import json_response
 
@@ -25,8 +26,7 @@ router = APIRouter()
 
 
 def _wm_row(conn: sa.Connection, wm_id: str) -> sa.RowMapping:
-    wm = tables.work_manifests
-    row = conn.execute(sa.select(wm).where(wm.c.id == wm_id)).mappings().first()
+    row = writes.work_manifest_row(conn, wm_id)
     if row is None:
         raise DevError(f"unknown work manifest {wm_id}", 404)
     return row
@@ -65,15 +65,9 @@ async def set_wm_state(request: Request) -> Response:
     if new_state not in WM_STATES:
         raise DevError(f"state must be one of {', '.join(WM_STATES)}")
     state = emulator_state(request)
-    wm = tables.work_manifests
     with state.db.write() as conn:
         _wm_row(conn, wm_id)
-        done = new_state in ("completed", "aborted")
-        conn.execute(
-            wm.update()
-            .where(wm.c.id == wm_id)
-            .values(state=new_state, completed_at=state.clock.now() if done else None)
-        )
+        writes.set_work_manifest_state(conn, wm_id, new_state, state.clock.now())
         answer = _wm_answer(request, conn, wm_id)
     return json_response(answer)
 
@@ -99,8 +93,6 @@ async def schedule_wm(request: Request) -> Response:
 
 async def dev_json(request: Request) -> Any:
     """The JSON body, list or object (``dev_body`` accepts objects only)."""
-    import json
-
     raw = await request.body()
     try:
         return json.loads(raw)
@@ -123,16 +115,13 @@ async def create_wm(request: Request) -> Response:
     except (KeyError, TypeError, ValueError):
         raise DevError("installation_id (integer) is required") from None
     repo_ref = body.get("repo")
-    r = tables.repos
+    ref = repo_ref if isinstance(repo_ref, int) else str(repo_ref)
     with state.db.write() as conn:
-        cond = r.c.id == repo_ref if isinstance(repo_ref, int) else r.c.name == str(repo_ref)
-        repo = conn.execute(
-            sa.select(r.c.id).where(r.c.vcs == vcs, r.c.installation_id == installation_id, cond)
-        ).first()
-        if repo is None:
+        repo_id = writes.find_repo_id(conn, vcs, installation_id, ref)
+        if repo_id is None:
             raise DevError(f"unknown {vcs} repo {repo_ref!r} in installation {installation_id}")
         spec = {k: v for k, v in body.items() if k not in ("repo", "installation_id")}
-        spec["repo_id"] = repo[0]
+        spec["repo_id"] = repo_id
         spec.setdefault("kind", "pr" if spec.get("pull_number") is not None else "drift")
         try:
             wm_id = insert_work_manifest(conn, spec, state.clock.now())
@@ -150,17 +139,23 @@ async def set_task_state(request: Request) -> Response:
     if new_state not in TASK_STATES:
         raise DevError(f"state must be one of {', '.join(TASK_STATES)}")
     state = emulator_state(request)
-    t = tables.tasks
     with state.db.write() as conn:
-        done = conn.execute(
-            t.update()
-            .where(t.c.id == task_id)
-            .values(state=new_state, updated_at=state.clock.now())
-        )
-        if done.rowcount == 0:
-            raise DevError(f"unknown task {task_id}", 404)
-        row = conn.execute(sa.select(t).where(t.c.id == task_id)).mappings().one()
-    return json_response(task_body(row))
+        row = tasks.set_task_state(conn, task_id, new_state, state.clock.now())
+    if row is None:
+        raise DevError(f"unknown task {task_id}", 404)
+    return json_response(tasks.task_body(row))
+
+
+async def archive_repo(request: Request) -> Response:
+    """``POST /_emulator/repos/archive`` ``{"vcs"?, "repo_id"}``: mark a repository archived."""
+    body = await dev_body(request)
+    vcs = str(body.get("vcs", "github"))
+    if vcs not in ("github", "gitlab") or not isinstance(body.get("repo_id"), int):
+        raise DevError("need vcs github|gitlab and an integer repo_id")
+    state = emulator_state(request)
+    with state.db.write() as conn:
+        writes.archive_repo(conn, vcs, body["repo_id"])
+    return json_response({"vcs": vcs, "repo_id": body["repo_id"]})
 
 
 router.add_route("/_emulator/work-manifests/{wm_id}/token", run_token, methods=["GET"])
@@ -168,3 +163,4 @@ router.add_route("/_emulator/work-manifests/{wm_id}/state", set_wm_state, method
 router.add_route("/_emulator/work-manifests", create_wm, methods=["POST"])
 router.add_route("/_emulator/runs/{wm_id}/schedule", schedule_wm, methods=["POST"])
 router.add_route("/_emulator/tasks/{task_id}/state", set_task_state, methods=["POST"])
+router.add_route("/_emulator/repos/archive", archive_repo, methods=["POST"])

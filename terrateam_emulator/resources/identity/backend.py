@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from terrateam_emulator.resources.identity.caps import decode_caps, mask
 from terrateam_emulator.resources.identity.tables import (
     access_tokens,
+    installations,
+    memberships,
     user_sessions,
     user_vcs_accounts,
     users,
@@ -160,3 +162,34 @@ class Identity:
             return (
                 conn.execute(sa.select(users.c.id).where(users.c.id == user_id)).first() is not None
             )
+
+    def create_user(
+        self, user_id: str, username: str, vcses: list[str], installation_ids: list[int]
+    ) -> bool:
+        """Insert a user, one VCS account per ``vcses`` entry and its memberships.
+
+        A membership is made under every VCS the installation exists in, else under the
+        first of ``vcses`` (``github`` when empty). Returns ``False`` when the id is taken.
+        """
+        with self.db.write() as conn:
+            if conn.execute(sa.select(users.c.id).where(users.c.id == user_id)).first():
+                return False
+            conn.execute(
+                users.insert().values(id=user_id, username=username, created_at=self.clock.now())
+            )
+            for vcs in vcses:
+                conn.execute(
+                    user_vcs_accounts.insert().values(user_id=user_id, vcs=vcs, username=username)
+                )
+            for inst in installation_ids:
+                known = [
+                    r.vcs
+                    for r in conn.execute(
+                        sa.select(installations.c.vcs).where(installations.c.id == inst)
+                    )
+                ]
+                for vcs in known or vcses[:1] or ["github"]:
+                    conn.execute(
+                        memberships.insert().values(user_id=user_id, vcs=vcs, installation_id=inst)
+                    )
+        return True

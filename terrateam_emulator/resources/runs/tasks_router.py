@@ -6,30 +6,19 @@ import json
 import secrets
 import uuid
 
-import sqlalchemy as sa
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
 from terrateam_emulator.resources.runs import backend as store
-from terrateam_emulator.resources.runs import tables
+from terrateam_emulator.resources.runs import tasks
 from terrateam_emulator.server.auth import check_installation, emulator_state, require_session
 from terrateam_emulator.server.errors import EmulatorError
 from terrateam_emulator.server.http import RouteMismatch, json_raw, parse_int, parse_uuid
 
-__all__ = ["router", "task_body"]
+__all__ = ["router"]
 
 router = APIRouter()
-
-
-def task_body(row: sa.RowMapping) -> dict[str, str]:
-    """The ``task`` object: ``{"id","name","state","updated_at"}``."""
-    return {
-        "id": row["id"],
-        "name": row["name"],
-        "state": row["state"],
-        "updated_at": store.format_ts(row["updated_at"]) or "",
-    }
 
 
 def _dumps(value: object) -> str:
@@ -49,14 +38,13 @@ def refresh_repos(request: Request) -> Response:
     task_id = str(uuid.uuid4())
     request_id = secrets.token_hex(8)
     with state.db.write() as conn:
-        conn.execute(
-            tables.tasks.insert().values(
-                id=task_id,
-                name=f"INSTALLATION : {request_id} : REPO_REFRESH : {inst}",
-                state="completed",
-                user_id=session.user_id,
-                updated_at=state.clock.now(),
-            )
+        tasks.insert_task(
+            conn,
+            task_id,
+            name=f"INSTALLATION : {request_id} : REPO_REFRESH : {inst}",
+            state="completed",
+            user_id=session.user_id,
+            now=state.clock.now(),
         )
     return json_raw(_dumps({"id": task_id}))
 
@@ -66,12 +54,11 @@ def get_task(request: Request) -> Response:
     task_id = parse_uuid(request.path_params["task_id"])
     session = require_session(request)
     state = emulator_state(request)
-    t = tables.tasks
     with state.db.read() as conn:
-        row = conn.execute(sa.select(t).where(t.c.id == task_id)).mappings().first()
+        row = tasks.task_row(conn, task_id)
     if row is None or row["user_id"] is None or row["user_id"] != session.user_id:
         raise EmulatorError(404, json_type=True)
-    return json_raw(_dumps(task_body(row)))
+    return json_raw(_dumps(tasks.task_body(row)))
 
 
 def get_stacks(request: Request) -> Response:

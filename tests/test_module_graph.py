@@ -1,4 +1,6 @@
-"""No module-level import cycles in the project's Python packages (docs/architecture.md).
+"""The module graph of the Python packages (docs/architecture.md): no import cycles, and the
+emulator's layering rules: resource backends free of FastAPI, no SQL in routers, every router
+registered by the app factory.
 
 The graph is read with `ast`, not by importing: an edge A -> B means module A imports B (or a
 name from B) anywhere in its text outside ``if TYPE_CHECKING:``. Function-level imports count
@@ -67,23 +69,27 @@ def _resolve(module: str, is_package: bool, node: ast.ImportFrom) -> str:
     return ".".join([*base, *([node.module] if node.module else [])])
 
 
-def import_graph(package: str) -> dict[str, set[str]]:
-    """Return ``{module: {imported module, …}}`` for the modules of ``package``."""
+def imported_names(package: str) -> dict[str, set[str]]:
+    """Return ``{module: {every module it imports, inside the package or not}}``."""
     modules = _modules(package)
-    graph: dict[str, set[str]] = {name: set() for name in modules}
+    found: dict[str, set[str]] = {name: set() for name in modules}
     for name, path in modules.items():
         tree = ast.parse(path.read_text("utf-8"), filename=str(path))
         for node in _imports(tree):
-            targets: list[str] = []
             if isinstance(node, ast.Import):
-                targets = [alias.name for alias in node.names]
-            else:
-                base = _resolve(name, path.name == "__init__.py", node)
-                for alias in node.names:
-                    candidate = f"{base}.{alias.name}"
-                    targets.append(candidate if candidate in modules else base)
-            graph[name].update(t for t in targets if t in modules and t != name)
-    return graph
+                found[name].update(alias.name for alias in node.names)
+                continue
+            base = _resolve(name, path.name == "__init__.py", node)
+            for alias in node.names:
+                candidate = f"{base}.{alias.name}"
+                found[name].add(candidate if candidate in modules else base)
+    return found
+
+
+def import_graph(package: str) -> dict[str, set[str]]:
+    """Return ``{module: {imported module of the same package, …}}``."""
+    names = imported_names(package)
+    return {m: {t for t in targets if t in names and t != m} for m, targets in names.items()}
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -145,3 +151,73 @@ def test_report_cycles() -> None:
     for package in PACKAGES:
         for component in cycles(import_graph(package)):
             print(f"{package}: cycle through {', '.join(component)}")
+
+
+# --- the emulator's layering rules --------------------------------------------------------
+
+_EMULATOR = "terrateam_emulator"
+_RESOURCES = f"{_EMULATOR}.resources."
+_WEB = ("fastapi", "starlette")
+
+
+def _is_router(module: str) -> bool:
+    return module.rsplit(".", 1)[-1].endswith("router")
+
+
+def _closure(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen, pending = {start}, [start]
+    while pending:
+        for nxt in graph[pending.pop()] - seen:
+            seen.add(nxt)
+            pending.append(nxt)
+    return seen
+
+
+def test_resource_backends_do_not_import_fastapi() -> None:
+    """Tables, backends and seeds run without a web framework (only ``*router`` modules may)."""
+    names = imported_names(_EMULATOR)
+    graph = import_graph(_EMULATOR)
+    backends = [m for m in names if m.startswith(_RESOURCES) and not _is_router(m)]
+    assert len(backends) > 10  # the rule must have something to check
+    offenders = {
+        f"{backend} (through {m}: {external})"
+        for backend in backends
+        for m in _closure(graph, backend)
+        for external in names[m]
+        if external.split(".")[0] in _WEB
+    }
+    assert sorted(offenders) == []
+
+
+def _executes_sql(path: Path) -> bool:
+    tree = ast.parse(path.read_text("utf-8"))
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "execute"
+        for node in ast.walk(tree)
+    )
+
+
+def test_routers_hold_no_sql() -> None:
+    """Routers parse, authorise and answer; statements and tables belong to the backends."""
+    names = imported_names(_EMULATOR)
+    modules = _modules(_EMULATOR)
+    routers = [m for m in modules if m.startswith(_RESOURCES) and _is_router(m)]
+    assert len(routers) >= 6
+    for router in routers:
+        assert not _executes_sql(modules[router]), router
+        tables = {t for t in names[router] if t.endswith((".tables", ".schema"))}
+        assert tables == set(), router
+
+
+def test_every_router_is_registered_by_the_app_factory() -> None:
+    modules = _modules(_EMULATOR)
+    routers = {m for m in modules if m.startswith(_RESOURCES) and _is_router(m)}
+    assert routers <= imported_names(_EMULATOR)[f"{_EMULATOR}.server.app"]
+
+
+def test_top_level_stays_small() -> None:
+    """The package's top: public entry points and a handful of packages (docs/architecture.md)."""
+    entries = [p.name for p in (ROOT / _EMULATOR).iterdir() if p.name != "__pycache__"]
+    assert len(entries) <= 12, sorted(entries)
