@@ -1,4 +1,4 @@
-"""Lexer and parser of the ``q`` tag-query language (upstream's sedlex lexer + Menhir grammar).
+"""Parser of the ``q`` tag-query language (upstream's Menhir grammar; tokens from `lexer`).
 
 ``parse(text)`` returns an AST of tuples (``("tag", word)``, ``("and", l, r)``, ``("or", l, r)``,
 ``("not", e)``, ``("in_dir", word)``) or ``None`` for an empty query, and raises
@@ -6,7 +6,6 @@
 
 Upstream files copied (terrateamio/terrateam):
 
-* ``code/src/terrat_tag_query_lexer/terrat_tag_query_lexer.ml`` — tokens, string escapes;
 * ``code/src/terrat_tag_query_parser/terrat_tag_query_parser.mly`` — grammar, precedence;
 * ``code/src/terrat_tag_query_parser/terrat_tag_query_parser_errors.messages`` — one message
   per LR error state (Menhir ``--compile-errors``), served trimmed;
@@ -18,8 +17,9 @@ Upstream files copied (terrateamio/terrateam):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
+
+from terrateam_emulator.query.lexer import QuerySyntaxError, Token, tokens
 
 __all__ = [
     "MAX_PAREN_DEPTH",
@@ -28,13 +28,8 @@ __all__ = [
     "Ast",
     "Parser",
     "QuerySyntaxError",
-    "lex",
     "parse",
 ]
-
-
-class QuerySyntaxError(ValueError):
-    """The query does not parse; ``str(exc)`` is the ``data`` of ``PARSE_ERROR``."""
 
 
 # terrat_tag_query_parser_errors.messages, keyed by the Menhir state number it lists, trimmed
@@ -64,68 +59,6 @@ PARSER_MESSAGES: dict[int, str] = {
     19: "Missing opening parentheses.",  # start: STRING RPAREN (line 127)
 }
 
-# sedlex's `white_space` class (Unicode White_Space); upstream skips `Plus white_space`.
-_WHITE_SPACE = frozenset(
-    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000"
-    + "".join(chr(c) for c in range(0x2000, 0x200B))
-)
-_NOT_IDENT = frozenset(" '\"\t()")  # `identifier = Plus (Compl (Chars " '\"\t()"))`
-_KEYWORDS = {"and": "AND", "or": "OR", "not": "NOT", "in": "IN"}
-Token = tuple[str, str]  # (kind, text); kind ∈ STR, AND, OR, NOT, IN, LP, RP, EOF
-
-
-def _run(text: str, i: int, inside: frozenset[str], negate: bool) -> int:
-    j = i
-    while j < len(text) and ((text[j] in inside) != negate):
-        j += 1
-    return j - i
-
-
-def _tokens(text: str) -> Iterator[Token]:
-    """Upstream's ``token`` rule, lazily. sedlex takes the longest match and, on a tie, the
-    first rule: an identifier run (which may hold newlines) beats an equally long white-space
-    run, so ``a\\nb`` is one word while ``\\n a`` is skipped white space then ``a``."""
-    i, n = 0, len(text)
-    while i < n:
-        id_len = _run(text, i, _NOT_IDENT, negate=True)
-        ws_len = _run(text, i, _WHITE_SPACE, negate=False)
-        if ws_len > id_len:
-            i += ws_len
-        elif id_len:
-            word = text[i : i + id_len]
-            i += id_len
-            yield (_KEYWORDS.get(word.lower(), "STR"), word)
-        elif text[i] in "()":
-            yield ("LP" if text[i] == "(" else "RP", text[i])
-            i += 1
-        else:  # a quote
-            stop = text[i]
-            buf: list[str] = []
-            i += 1
-            while True:
-                if i >= n:
-                    raise QuerySyntaxError(f"Premature end of string in `{''.join(buf)}`.")
-                ch = text[i]
-                if ch == "\\":
-                    if i + 1 >= n:
-                        raise QuerySyntaxError(f"Premature end of string in `{''.join(buf)}`.")
-                    buf.append(text[i + 1])
-                    i += 2
-                elif ch == stop:
-                    i += 1
-                    break
-                else:
-                    buf.append(ch)  # the other quote character is kept literally
-                    i += 1
-            yield ("STR", "".join(buf))
-    yield ("EOF", "")
-
-
-def lex(text: str) -> list[Token]:
-    """All tokens of ``text`` (without the final EOF); raises on an unclosed string."""
-    return [t for t in _tokens(text) if t[0] != "EOF"]
-
-
 Ast = tuple[Any, ...]  # ("tag", s) | ("and", l, r) | ("or", l, r) | ("not", e) | ("in_dir", s)
 
 
@@ -146,7 +79,7 @@ class Parser:
     """
 
     def __init__(self, text: str) -> None:
-        self._tokens = _tokens(text)
+        self._tokens = tokens(text)
         self._next: Token | None = None
         self._depth = 0  # open parentheses consumed so far
         self._terms = 0  # tags and `not`s consumed so far

@@ -17,8 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from terrateam_emulator.query import timezones
-from terrateam_emulator.query.parser import PARSER_MESSAGES, QuerySyntaxError, parse
-from terrateam_emulator.query.sql import (
+from terrateam_emulator.query.compiler import (
     DIRSPACE_TAGS,
     OUTPUT_TAGS,
     WORK_MANIFEST_TAGS,
@@ -28,6 +27,7 @@ from terrateam_emulator.query.sql import (
     _to_timestamp_fields,
     compile_query,
 )
+from terrateam_emulator.query.parser import PARSER_MESSAGES, QuerySyntaxError, parse
 
 START = (
     "This query could not be parsed.  This could be for a few reasons:\n"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from terrateam_emulator.query.sql import (
+from terrateam_emulator.query.compiler import (
     DIRSPACE_TAGS,
     WORK_MANIFEST_TAGS,
     CompiledQuery,

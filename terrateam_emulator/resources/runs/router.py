@@ -17,6 +17,15 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from terrateam_emulator.query.compiler import (
+    DIRSPACE_TAGS,
+    OUTPUT_TAGS,
+    WORK_MANIFEST_TAGS,
+    Rejection,
+    SortDir,
+    TagSpec,
+    compile_query,
+)
 from terrateam_emulator.query.pagination import (
     DEFAULT_LIMIT,
     ColumnKind,
@@ -34,15 +43,6 @@ from terrateam_emulator.query.querystring import (
     parse_query,
     scalar,
     values,
-)
-from terrateam_emulator.query.sql import (
-    DIRSPACE_TAGS,
-    OUTPUT_TAGS,
-    WORK_MANIFEST_TAGS,
-    Rejection,
-    SortDir,
-    TagSpec,
-    compile_query,
 )
 from terrateam_emulator.resources.runs import backend as store
 from terrateam_emulator.resources.runs import schedule
