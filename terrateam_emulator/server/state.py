@@ -11,12 +11,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from terrateam_emulator.resources.identity.backend import Identity
+from terrateam_emulator.resources.identity.seed import demo_key_id
 from terrateam_emulator.resources.identity.tables import access_tokens, users
 from terrateam_emulator.resources.identity.tokens import Claims
 from terrateam_emulator.resources.kv.backend import KVStore
 from terrateam_emulator.server.clock import Clock
 from terrateam_emulator.server.faults import FaultTable
-from terrateam_emulator.server.seed import apply_seed, demo_key_id, load_seed
+from terrateam_emulator.server.seed import apply_seed, load_seed
 from terrateam_emulator.server.settings import EmulatorSettings
 from terrateam_emulator.server.shared import SharedClock, SharedFaults, SharedStats, SharedSync
 from terrateam_emulator.server.stats import Stats, StatsRecorder

@@ -11,11 +11,12 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
+from terrateam_emulator.resources.identity.seed import DEMO_USER_ID
 from terrateam_emulator.resources.runs import backend as store
 from terrateam_emulator.resources.runs import tables
 from terrateam_emulator.resources.runs.seed import apply_runs_seed, demo_runs_seed, parse_timestamp
 from terrateam_emulator.server.clock import Clock
-from terrateam_emulator.server.seed import DEMO_USER_ID, apply_seed, demo_seed
+from terrateam_emulator.server.seed import apply_seed, demo_seed
 from terrateam_emulator.storage.engine import Database
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

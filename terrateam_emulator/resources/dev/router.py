@@ -15,10 +15,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from terrateam_emulator.resources.identity.caps import CapabilityError, decode_caps
+from terrateam_emulator.resources.identity.seed import DEMO_USER_ID, user_id_for
 from terrateam_emulator.server.auth import emulator_state
 from terrateam_emulator.server.http import json_response
 from terrateam_emulator.server.limits import MAX_JSON_DEPTH, json_too_deep
-from terrateam_emulator.server.seed import DEMO_USER_ID, user_id_for
 
 __all__ = ["DevError", "dev_body", "router"]
 

@@ -1,8 +1,8 @@
 """The runs part of a seed: repos, pull requests, work manifests (dirspaces, step outputs),
 stacks, tasks and unlocks. Format: ``docs/emulator-seed.md``; demo data: ``demo_runs_seed``.
 
-``apply_runs_seed`` inserts a seed dict's runs part; the emulator's ``_seed.apply_seed`` calls
-it after users and installations exist (task owners are resolved by username then).
+``apply_runs_seed`` inserts a seed dict's runs part; `server.seed.apply_seed` calls it after
+users and installations exist (task owners are resolved by username then).
 """
 
 from __future__ import annotations
