@@ -1,4 +1,4 @@
-"""Which upstream OpenAPI operations the emulator serves (``IMPLEMENTATION_COVERAGE.md``).
+"""Which upstream OpenAPI operations the emulator serves (docs/emulator-coverage.md).
 
 Each spec path is filled with sample values and matched against the app's routes; an operation
 counts as implemented when some route with that method matches. Operations the real server

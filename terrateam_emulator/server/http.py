@@ -189,7 +189,7 @@ def json_body(request: Request, body: bytes) -> Any:
 
     Raises:
         RouteMismatch: not JSON.
-        LimitExceeded: nested deeper than ``_limits.MAX_JSON_DEPTH`` below the outer value (400).
+        LimitExceeded: nested deeper than ``limits.MAX_JSON_DEPTH`` below the outer value (400).
     """
     if request.headers.get("content-type") not in JSON_TYPES:
         raise RouteMismatch

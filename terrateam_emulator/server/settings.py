@@ -30,7 +30,7 @@ class EmulatorSettings:
         dev_api: serve the developer API under ``/_emulator/`` (off: 404 like any unknown
             path).
         dev_token: a secret that admits developer-API requests from anywhere (header
-            ``X-Emulator-Token``); without it only loopback clients get in (see `_devguard`).
+            ``X-Emulator-Token``); without it only loopback clients get in (see `server.devguard`).
             Kept out of the repr.
         max_body: answer 413 to request bodies larger than this many bytes; ``None``: no
             limit.

@@ -1,6 +1,6 @@
 """State that every process on one PostgreSQL database must agree on (``serve --workers N``).
 
-Clock offset, injected faults and request counters live in the tables of `_migrations`
+Clock offset, injected faults and request counters live in the tables of `storage.migrations`
 (``emulator_meta``, ``emulator_faults``, ``emulator_stats``) instead of process memory. Each
 request starts with one `SharedSync.sync` read of ``emulator_meta``: it picks up the newest
 clock offset and reloads the fault list (or forgets per-process caches) when another process

@@ -2,7 +2,7 @@
 
 The parent builds the app once (schema migrations, seed, signing key, demo key), then uvicorn's
 supervisor spawns N processes that each call `app()` with the same settings. Nothing is kept in
-process memory that the workers must agree on (see `_shared.py`); per-process caches (verified
+process memory that the workers must agree on (see `server/shared.py`); per-process caches (verified
 tokens, positive membership checks) are dropped when another worker announces a reset.
 """
 

@@ -29,7 +29,7 @@ schema_version = sa.Table(
     sa.Column("description", sa.Text, nullable=False),
 )
 
-# Shared state of every process on one database (`_shared.py`): clock offset, fault and reset
+# Shared state of every process on one database (`server/shared.py`): clock offset, fault and reset
 # generations; injected faults; per-worker request counters.
 emulator_meta = sa.Table(
     "emulator_meta",

@@ -198,7 +198,7 @@ def _dirspaces_by_wm(conn: sa.Connection, ids: Iterable[str]) -> dict[str, list[
 
 
 def _common(wm: Mapping[Any, Any], state: str) -> dict[str, Any]:
-    """Fields shared by work-manifest and dirspace rows (filter keys of ``_query``)."""
+    """Fields shared by work-manifest and dirspace rows (filter keys of ``query.compiler``)."""
     return {
         "branch": wm["branch"],
         "created_at": format_ts(wm["created_at"]),
