@@ -19,6 +19,7 @@ from terrateam_emulator.resources.identity.seed import DEMO_USER_ID, user_id_for
 from terrateam_emulator.server.auth import emulator_state
 from terrateam_emulator.server.http import json_response
 from terrateam_emulator.server.limits import MAX_JSON_DEPTH, json_too_deep
+from terrateam_emulator.server.state import EmulatorState
 
 __all__ = ["DevError", "dev_body", "router"]
 
@@ -50,13 +51,19 @@ async def dev_body(request: Request) -> dict[str, Any]:
     return body
 
 
+def _known_user(state: EmulatorState, body: dict[str, Any]) -> str:
+    """The body's ``"user_id"`` (default: the demo user); 404 when there is no such user."""
+    user_id = str(body.get("user_id") or DEMO_USER_ID)
+    if not state.identity.user_exists(user_id):
+        raise DevError(f"unknown user {user_id}", 404)
+    return user_id
+
+
 async def mint_api_key(request: Request) -> Response:
     """``POST /_emulator/api-keys``: any capabilities, for any user (default: the demo user)."""
     body = await dev_body(request)
     state = emulator_state(request)
-    user_id = str(body.get("user_id") or DEMO_USER_ID)
-    if not state.identity.user_exists(user_id):
-        raise DevError(f"unknown user {user_id}", 404)
+    user_id = _known_user(state, body)
     try:
         caps = decode_caps(body.get("capabilities", []))
     except CapabilityError as exc:
@@ -71,9 +78,7 @@ async def create_session(request: Request) -> Response:
     """``POST /_emulator/sessions``: a dashboard login; answers the ``session`` cookie value."""
     body = await dev_body(request)
     state = emulator_state(request)
-    user_id = str(body.get("user_id") or DEMO_USER_ID)
-    if not state.identity.user_exists(user_id):
-        raise DevError(f"unknown user {user_id}", 404)
+    user_id = _known_user(state, body)
     return json_response({"cookie": state.identity.create_session(user_id), "user_id": user_id})
 
 

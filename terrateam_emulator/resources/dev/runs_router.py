@@ -45,6 +45,14 @@ def _wm_answer(request: Request, conn: sa.Connection, wm_id: str) -> dict[str, A
     return {**body, "installation_id": row["installation_id"], "token": token, "vcs": row["vcs"]}
 
 
+async def _new_state(request: Request, allowed: tuple[str, ...]) -> str:
+    """The body's ``"state"``, one of ``allowed``."""
+    new_state = (await dev_body(request)).get("state")
+    if new_state not in allowed:
+        raise DevError(f"state must be one of {', '.join(allowed)}")
+    return str(new_state)
+
+
 async def run_token(request: Request) -> Response:
     """``GET /_emulator/work-manifests/{id}/token`` → ``{"token"}`` (valid while active)."""
     wm_id = request.path_params["wm_id"].lower()
@@ -60,10 +68,7 @@ async def run_token(request: Request) -> Response:
 async def set_wm_state(request: Request) -> Response:
     """``POST /_emulator/work-manifests/{id}/state`` ``{"state"}`` → the work manifest."""
     wm_id = request.path_params["wm_id"].lower()
-    body = await dev_body(request)
-    new_state = body.get("state")
-    if new_state not in WM_STATES:
-        raise DevError(f"state must be one of {', '.join(WM_STATES)}")
+    new_state = await _new_state(request, WM_STATES)
     state = emulator_state(request)
     with state.db.write() as conn:
         _wm_row(conn, wm_id)
@@ -134,10 +139,7 @@ async def create_wm(request: Request) -> Response:
 async def set_task_state(request: Request) -> Response:
     """``POST /_emulator/tasks/{id}/state`` ``{"state"}`` → the task."""
     task_id = request.path_params["task_id"].lower()
-    body = await dev_body(request)
-    new_state = body.get("state")
-    if new_state not in TASK_STATES:
-        raise DevError(f"state must be one of {', '.join(TASK_STATES)}")
+    new_state = await _new_state(request, TASK_STATES)
     state = emulator_state(request)
     with state.db.write() as conn:
         row = tasks.set_task_state(conn, task_id, new_state, state.clock.now())
