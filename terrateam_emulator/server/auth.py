@@ -9,17 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from starlette.requests import Request
 
 from terrateam_emulator.resources.identity.caps import DASHBOARD_CAPS, installation_cap
-from terrateam_emulator.resources.identity.tables import (
-    access_tokens,
-    memberships,
-    user_sessions,
-)
 from terrateam_emulator.resources.identity.tokens import Claims, MalformedHeaderError, decode_token
-from terrateam_emulator.resources.runs import schedule
 from terrateam_emulator.server.errors import DropConnection
 from terrateam_emulator.server.http import Forbidden
 from terrateam_emulator.server.state import EmulatorState
@@ -32,12 +25,6 @@ __all__ = [
     "require_caps",
     "require_session",
 ]
-
-_MEMBER = sa.select(memberships.c.user_id).where(
-    memberships.c.user_id == sa.bindparam("user_id"),
-    memberships.c.vcs == sa.bindparam("vcs"),
-    memberships.c.installation_id == sa.bindparam("installation_id"),
-)
 
 
 @dataclass(frozen=True)
@@ -70,15 +57,6 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
-def _token_id_valid(state: EmulatorState, token_id: str) -> bool:
-    with state.db.read() as conn:
-        if conn.execute(
-            sa.select(access_tokens.c.id).where(access_tokens.c.id == token_id)
-        ).first():
-            return True
-    return schedule.run_is_active(state.db, state.clock.now(), token_id)
-
-
 def authenticate(state: EmulatorState, request: Request) -> Session | None:
     """Return the request's session, or ``None`` when it has none (docs/contract.md §1.2).
 
@@ -99,7 +77,7 @@ def authenticate(state: EmulatorState, request: Request) -> Session | None:
         return None
     if not _fresh(state, claims):
         return None
-    if claims.access_token_id is not None and not _token_id_valid(state, claims.access_token_id):
+    if claims.access_token_id is not None and not state.token_id_valid(claims.access_token_id):
         return None
     return Session(claims.user_id, claims.capabilities, claims.access_token_id)
 
@@ -108,14 +86,11 @@ def _cookie_session(state: EmulatorState, request: Request) -> Session | None:
     session_id = request.cookies.get("session")
     if not session_id:
         return None
-    with state.db.read() as conn:
-        row = conn.execute(
-            sa.select(user_sessions.c.user_id).where(user_sessions.c.id == session_id)
-        ).first()
-    if row is None:
+    user_id = state.identity.session_user(session_id)
+    if user_id is None:
         return None
     # Dashboard sessions get the fixed cookie caps; the session id stands in as access_token_id.
-    return Session(row.user_id, list(DASHBOARD_CAPS), session_id, cookie=True)
+    return Session(user_id, list(DASHBOARD_CAPS), session_id, cookie=True)
 
 
 def _fresh(state: EmulatorState, claims: Claims) -> bool:
@@ -146,11 +121,6 @@ def check_installation(request: Request, session: Session, vcs: str, installatio
     member = (session.user_id, vcs, installation_id)
     if member in state.members:
         return  # memberships only disappear on reset, which clears this cache
-    with state.db.read() as conn:
-        row = conn.execute(
-            _MEMBER,
-            {"user_id": session.user_id, "vcs": vcs, "installation_id": installation_id},
-        ).first()
-    if row is None:
+    if not state.identity.is_member(session.user_id, vcs, installation_id):
         raise Forbidden
     state.members.add(member)

@@ -15,6 +15,7 @@ from terrateam_emulator.resources.identity.seed import demo_key_id
 from terrateam_emulator.resources.identity.tables import access_tokens, users
 from terrateam_emulator.resources.identity.tokens import Claims
 from terrateam_emulator.resources.kv.backend import KVStore
+from terrateam_emulator.resources.runs import schedule
 from terrateam_emulator.server.clock import Clock
 from terrateam_emulator.server.faults import FaultTable
 from terrateam_emulator.server.seed import apply_seed, load_seed
@@ -159,6 +160,12 @@ class EmulatorState:
     def signing_key(self) -> str:
         """The key that signs new tokens (lowest rank)."""
         return self.keys[0]
+
+    def token_id_valid(self, token_id: str) -> bool:
+        """Whether a token's id is still good: an API key that exists, or a run still active."""
+        if self.identity.api_key_exists(token_id):
+            return True
+        return schedule.run_is_active(self.db, self.clock.now(), token_id)
 
     def cached_claims(self, token: str) -> tuple[bool, Claims | None]:
         """Return ``(hit, claims)`` from the verified-token cache (tokens are immutable)."""

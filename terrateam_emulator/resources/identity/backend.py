@@ -31,6 +31,13 @@ def _dump(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+_MEMBER = sa.select(memberships.c.user_id).where(
+    memberships.c.user_id == sa.bindparam("user_id"),
+    memberships.c.vcs == sa.bindparam("vcs"),
+    memberships.c.installation_id == sa.bindparam("installation_id"),
+)
+
+
 class Identity:
     """User lookups and the API-key / access-token lifecycle."""
 
@@ -162,6 +169,30 @@ class Identity:
             return (
                 conn.execute(sa.select(users.c.id).where(users.c.id == user_id)).first() is not None
             )
+
+    def api_key_exists(self, token_id: str) -> bool:
+        """Whether the API key ``token_id`` still exists (deleted keys stop refreshing)."""
+        with self.db.read() as conn:
+            found = conn.execute(
+                sa.select(access_tokens.c.id).where(access_tokens.c.id == token_id)
+            ).first()
+        return found is not None
+
+    def session_user(self, session_id: str) -> str | None:
+        """Return the user of dashboard session ``session_id``, or ``None``."""
+        with self.db.read() as conn:
+            row = conn.execute(
+                sa.select(user_sessions.c.user_id).where(user_sessions.c.id == session_id)
+            ).first()
+        return None if row is None else str(row.user_id)
+
+    def is_member(self, user_id: str, vcs: str, installation_id: int) -> bool:
+        """Whether ``user_id`` is a member of the installation (upstream's membership half)."""
+        with self.db.read() as conn:
+            row = conn.execute(
+                _MEMBER, {"user_id": user_id, "vcs": vcs, "installation_id": installation_id}
+            ).first()
+        return row is not None
 
     def create_user(
         self, user_id: str, username: str, vcses: list[str], installation_ids: list[int]
