@@ -3,8 +3,9 @@ emulator's layering rules: resource backends free of FastAPI, no SQL in routers,
 registered by the app factory.
 
 The graph is read with `ast`, not by importing: an edge A -> B means module A imports B (or a
-name from B) anywhere in its text outside ``if TYPE_CHECKING:``. Function-level imports count
-too: deferring an import hides a cycle from the interpreter, not from the design.
+name from B) anywhere in its text. Function-level and ``if TYPE_CHECKING:`` imports count too:
+deferring an import, or keeping it for annotations, hides a cycle from the interpreter, not
+from the design.
 ``from pkg import name`` counts as an edge to ``pkg.name`` when that is a module, else to
 ``pkg``.
 """
@@ -38,13 +39,6 @@ def _modules(package: str) -> dict[str, Path]:
     }
 
 
-def _is_type_checking(node: ast.If) -> bool:
-    test = node.test
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
-
-
 def _imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
     found: list[ast.Import | ast.ImportFrom] = []
     pending: list[ast.AST] = [tree]
@@ -52,8 +46,6 @@ def _imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
         node = pending.pop()
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             found.append(node)
-        elif isinstance(node, ast.If) and _is_type_checking(node):
-            pending.extend(node.orelse)
         else:
             pending.extend(ast.iter_child_nodes(node))
     return found
