@@ -32,7 +32,7 @@ pytest: venv
 	$(PY) -m pytest -n 2 --dist loadgroup -m "not slow"
 
 # The emulator contract suite and the reliability tests again, on a private PostgreSQL cluster.
-# One pytest process: the test emulators of parallel workers would share (and reset) one database.
+# Two pytest workers, each on its own database (the pytest plugin names them <db>_gw0, <db>_gw1).
 test-postgres: venv
 	bash scripts/test-postgres.sh
 

@@ -17,5 +17,6 @@ trap cleanup EXIT INT TERM
 url=$("$here/scripts/pg.sh" start "$tmp/pg" "$port")
 echo "test-postgres: cluster on 127.0.0.1:$port" >&2
 cd "$here"
+# Two workers: the pytest plugin gives each its own database (<name>_gw0, <name>_gw1).
 TERRATEAM_EMULATOR_TEST_DB=$url "$py" -m pytest tests/emulator tests/reliability \
-  -m "not slow" -q "$@"
+  -m "not slow" -q -n 2 --dist loadgroup "$@"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -13,6 +14,12 @@ import httpx
 from terrateam_core._base import Call, finish
 from terrateam_core._client_base import BaseClient, raw_call
 from terrateam_core._client_shell_async import AsyncClientShell
+from terrateam_core._connection_env import (
+    DEFAULT_TIMEOUT,
+    request_timeout_from_env,
+    ssl_verify,
+    tls_verify_from_env,
+)
 from terrateam_core._retry import RetryPolicy
 from terrateam_core.errors import APIStatusError
 from terrateam_core.models import WhoAmI
@@ -53,14 +60,17 @@ class AsyncTerrateamClient(AsyncClientShell, BaseClient):
         vcs: default ``github``; every call may override it.
         installation_id: default installation of installation-scoped calls.
         profile: profile name in the config file.
-        timeout: per-request timeout in seconds (``None``: none).
+        timeout: per-request timeout in seconds (``None``: none); the default yields to
+            ``TERRATEAM_TIMEOUT``.
         max_retries: retries after the first attempt; default ``TERRATEAM_MAX_RETRIES`` or 3
             (4 attempts, like ``ttm``).
         total_timeout: deadline in seconds for one call, retries included.
         http_client: an ``httpx.AsyncClient`` to use (never closed by us).
         transport: an httpx transport for the client we create (tests, proxies).
         user_agent_extra: tokens appended to the User-Agent (``"terrateam-cli/0.1"``).
-        verify: TLS verification: bool or a CA bundle path.
+        verify: TLS verification: a bool, a CA bundle path or an ``ssl.SSLContext``; by default
+            ``TERRATEAM_CA_PATH`` / ``TERRATEAM_VALIDATE_CERTS`` (the variables the Ansible
+            collection reads too), else the system's CA store.
         retry_policy: backoff settings, injectable sleep and random (tests).
         log_kv_data: include KV data in DEBUG logs (off by default).
         token_cache: share access tokens with other processes through this
@@ -99,18 +109,25 @@ class AsyncTerrateamClient(AsyncClientShell, BaseClient):
         vcs: str | None = None,
         installation_id: int | str | None = None,
         profile: str | None = None,
-        timeout: float | None = 30.0,
+        timeout: float | None = DEFAULT_TIMEOUT,
         max_retries: int | None = None,
         total_timeout: float | None = 120.0,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         user_agent_extra: Iterable[str] = (),
-        verify: bool | str = True,
+        verify: bool | str | ssl.SSLContext | None = None,
         retry_policy: RetryPolicy | None = None,
         log_kv_data: bool = False,
         monotonic: Callable[[], float] = time.monotonic,
         token_cache: TokenCache | None = None,
     ) -> None:
+        if timeout == DEFAULT_TIMEOUT:
+            # The default (not an explicit other value) yields to TERRATEAM_TIMEOUT.
+            timeout = request_timeout_from_env()
+        tls = ssl_verify(
+            tls_verify_from_env() if verify is None else verify,
+            source="TERRATEAM_CA_PATH" if verify is None else "verify",
+        )
         super().__init__(
             api_key,
             access_token=access_token,
@@ -129,8 +146,8 @@ class AsyncTerrateamClient(AsyncClientShell, BaseClient):
         )
         self._owns_http = http_client is None
         self._http: httpx.AsyncClient = http_client or httpx.AsyncClient(
-            transport=self._transport(transport, verify),
-            verify=verify,
+            transport=self._transport(transport, tls),
+            verify=tls,
             timeout=timeout,
             follow_redirects=False,
         )

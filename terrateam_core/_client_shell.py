@@ -5,6 +5,7 @@ Hand-written twin of ``_client_shell_async.py``; the generated ``TerrateamClient
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 import httpx
@@ -29,7 +30,7 @@ class ClientShell:
 
     @staticmethod
     def _transport(
-        transport: httpx.BaseTransport | None, verify: bool | str
+        transport: httpx.BaseTransport | None, verify: bool | ssl.SSLContext
     ) -> httpx.BaseTransport:
         # Ours bounds every socket read by the call's total deadline (see _deadline.py).
         return transport if transport is not None else deadline_transport(verify)

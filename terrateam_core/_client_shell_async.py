@@ -7,6 +7,7 @@ generated ``TerrateamClient`` mixes in ``ClientShell`` instead (see ``scripts/un
 from __future__ import annotations
 
 import asyncio
+import ssl
 from typing import Any
 
 import anyio
@@ -47,7 +48,7 @@ class AsyncClientShell:
 
     @staticmethod
     def _transport(
-        transport: httpx.AsyncBaseTransport | None, verify: bool | str
+        transport: httpx.AsyncBaseTransport | None, verify: bool | ssl.SSLContext
     ) -> httpx.AsyncBaseTransport | None:
         # Cancellation bounds the async sends (see _send); httpx's default transport is fine.
         return transport

@@ -102,7 +102,7 @@ class _Backend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
-def deadline_transport(verify: bool | str) -> httpx.BaseTransport:
+def deadline_transport(verify: bool | ssl.SSLContext) -> httpx.BaseTransport:
     """httpx's default transport, its socket operations bounded by :func:`send_deadline`."""
     transport = httpx.HTTPTransport(verify=verify)
     # httpx offers no public way to pass a network backend; the pool's attribute is set

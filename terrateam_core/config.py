@@ -6,7 +6,9 @@ each time a client is built.
 Environment: ``TERRATEAM_API_KEY``, ``TERRATEAM_ACCESS_TOKEN``, ``TTM_API_KEY`` (the variable of
 Terrateam's own ``ttm`` CLI and runner, classified by its JWT claims), ``TERRATEAM_BASE_URL``,
 ``TERRATEAM_VCS``, ``TERRATEAM_INSTALLATION_ID``, ``TERRATEAM_PROFILE``,
-``TERRATEAM_CONFIG_FILE``, ``TERRATEAM_MAX_RETRIES``. Profiles are ``[profiles.<name>]`` tables in
+``TERRATEAM_CONFIG_FILE``, ``TERRATEAM_MAX_RETRIES``, ``TERRATEAM_TOTAL_TIMEOUT``, and the
+connection settings shared with the Ansible collection: ``TERRATEAM_TIMEOUT``,
+``TERRATEAM_VALIDATE_CERTS``, ``TERRATEAM_CA_PATH``. Profiles are ``[profiles.<name>]`` tables in
 ``~/.config/terrateam/config.toml`` with ``api_key``, ``access_token``, ``base_url``, ``vcs`` and
 ``installation_id``.
 """
@@ -25,6 +27,12 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from terrateam_core._connection_env import (
+    DEFAULT_TIMEOUT,
+    request_timeout_from_env,
+    ssl_verify,
+    tls_verify_from_env,
+)
 from terrateam_core._jwt import is_refresh_key
 from terrateam_core.errors import ConfigurationError
 
@@ -32,6 +40,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_PROFILE",
+    "DEFAULT_TIMEOUT",
     "DEFAULT_TOTAL_TIMEOUT",
     "DEFAULT_VCS",
     "ClientSettings",
@@ -40,6 +49,9 @@ __all__ = [
     "load_settings",
     "max_retries_from_env",
     "parse_installation_id",
+    "request_timeout_from_env",
+    "ssl_verify",
+    "tls_verify_from_env",
     "total_timeout_from_env",
     "write_profile",
 ]

@@ -24,7 +24,8 @@ Example::
 
 The database behind ``terrateam_emulator`` is ``TERRATEAM_EMULATOR_TEST_DB`` (a SQLAlchemy URL,
 e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/terrateam``; default: in-memory SQLite),
-so the same suite runs on both backends (``scripts/test-postgres.sh``). Tests that only make
+so the same suite runs on both backends (``scripts/test-postgres.sh``). Under pytest-xdist each
+worker gets its own PostgreSQL database, ``<name>_gw0``, ``<name>_gw1`` … (created on first use). Tests that only make
 sense on SQLite carry ``@pytest.mark.sqlite_only`` and are skipped on another database.
 
 Nothing heavy is imported until a fixture is used, so this plugin costs nothing elsewhere.
@@ -68,8 +69,37 @@ def emulator_test_db_url() -> str:
     return os.environ.get(TEST_DB_ENV) or "sqlite://"
 
 
+def _worker_database(url: str, worker: str) -> str:
+    """``url`` with its database renamed ``<name>_<worker>``, created if it does not exist."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database or 'terrateam'}_{worker}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).first()
+            if exists is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the ``sqlite_only`` marker."""
+    """Register the ``sqlite_only`` marker; give each pytest-xdist worker its own PostgreSQL db.
+
+    The fixtures reset the database between tests, so two workers on one PostgreSQL database
+    would wipe each other's data: worker ``gw1`` uses ``<name>_gw1`` instead (created on first
+    use; the PostgreSQL user needs ``CREATEDB``). In-memory SQLite is per process already.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    url = os.environ.get(TEST_DB_ENV, "")
+    if worker and url.startswith("postgresql") and not url.endswith(f"_{worker}"):
+        os.environ[TEST_DB_ENV] = _worker_database(url, worker)
     config.addinivalue_line(
         "markers", f"sqlite_only: runs only when {TEST_DB_ENV} is unset or a SQLite URL"
     )

@@ -57,6 +57,9 @@ SETTING_HINTS: dict[str, str] = {
     ),
     "config_file": "fix the file, or point TERRATEAM_CONFIG_FILE at another one",
     "max_retries": "set TERRATEAM_MAX_RETRIES to a whole number, e.g. 3",
+    "timeout": "set TERRATEAM_TIMEOUT to a number of seconds, e.g. 30",
+    "validate_certs": "set TERRATEAM_VALIDATE_CERTS to true or false, or unset it",
+    "ca_path": "point TERRATEAM_CA_PATH at a PEM bundle of CA certificates, or unset it",
     "output": "set TERRATEAM_OUTPUT to table, json or yaml, or unset it",
 }
 

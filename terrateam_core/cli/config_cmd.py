@@ -91,10 +91,39 @@ def describe_settings(ctx: typer.Context) -> list[dict[str, Any]]:
             if retries_env
             else f"default ({DEFAULT_MAX_RETRIES})",
         },
+        *_connection_rows(),
         {
             "setting": "output",
             "value": output_env or "table on a terminal, json when piped",
             "source": OUTPUT_ENV if output_env else "default",
+        },
+    ]
+
+
+def _connection_rows() -> list[dict[str, Any]]:
+    """Timeout and TLS settings: the variables every component reads (docs/cli.md)."""
+    from terrateam_core.config import DEFAULT_TIMEOUT, request_timeout_from_env
+
+    def env_source(name: str, default: str) -> str:
+        return name if os.environ.get(name, "").strip() else f"default ({default})"
+
+    validate = os.environ.get("TERRATEAM_VALIDATE_CERTS", "").strip() or "true"
+    ca_path = os.environ.get("TERRATEAM_CA_PATH", "").strip()
+    return [
+        {
+            "setting": "timeout",
+            "value": f"{request_timeout_from_env():g}",
+            "source": env_source("TERRATEAM_TIMEOUT", f"{DEFAULT_TIMEOUT:g}"),
+        },
+        {
+            "setting": "validate_certs",
+            "value": validate,
+            "source": env_source("TERRATEAM_VALIDATE_CERTS", "true"),
+        },
+        {
+            "setting": "ca_path",
+            "value": ca_path or "system CA store",
+            "source": env_source("TERRATEAM_CA_PATH", "system CA store"),
         },
     ]
 

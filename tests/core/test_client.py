@@ -396,7 +396,10 @@ def test_namespaces_are_discoverable() -> None:
     for name in ("kv", "work_manifests", "access_tokens", "stacks"):
         assert f"``{name}``" in text
     with TerrateamClient(API_KEY, base_url=BASE, installation_id=1) as c:
-        assert repr(c.work_manifests).startswith("<WorkManifests: get, list, outputs, wait")
+        text = repr(c.work_manifests)
+        assert text.startswith("<WorkManifests: ")
+        offered = text.split(": ", 1)[1].split(" — ")[0].split(", ")
+        assert {"get", "list", "outputs", "wait"} <= set(offered)
         assert "0x" not in repr(c.kv)
         assert "pages()" in repr(c.work_manifests.list())
         assert API_KEY not in repr(c.kv)

@@ -38,17 +38,21 @@ options:
   timeout:
     description:
       - Timeout in seconds of each HTTP request.
+      - When not set, E(TERRATEAM_TIMEOUT) is used (the variable the C(terrateam) CLI and the
+        Pulumi provider read too).
     type: float
     default: 30
   validate_certs:
     description:
       - Whether to verify the server's TLS certificate.
+      - When not set, E(TERRATEAM_VALIDATE_CERTS) is used.
     type: bool
     default: true
   ca_path:
     description:
       - Path on the controller to a PEM bundle of CA certificates used to verify the server.
       - Only used when O(validate_certs=true).
+      - When not set, E(TERRATEAM_CA_PATH) is used.
     type: path
   token_cache:
     description:

@@ -21,9 +21,11 @@ CONNECTION_SPEC = dict(
     base_url=dict(type="str", fallback=(env_fallback, ["TERRATEAM_BASE_URL"])),
     vcs=dict(type="str", choices=["github", "gitlab"], fallback=(env_fallback, ["TERRATEAM_VCS"])),
     installation_id=dict(type="int", fallback=(env_fallback, ["TERRATEAM_INSTALLATION_ID"])),
-    timeout=dict(type="float", default=30.0),
-    validate_certs=dict(type="bool", default=True),
-    ca_path=dict(type="path"),
+    timeout=dict(type="float", default=30.0, fallback=(env_fallback, ["TERRATEAM_TIMEOUT"])),
+    validate_certs=dict(
+        type="bool", default=True, fallback=(env_fallback, ["TERRATEAM_VALIDATE_CERTS"])
+    ),
+    ca_path=dict(type="path", fallback=(env_fallback, ["TERRATEAM_CA_PATH"])),
     token_cache=dict(type="bool", default=True, fallback=(env_fallback, ["TERRATEAM_TOKEN_CACHE"])),
 )
 
