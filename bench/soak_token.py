@@ -20,7 +20,7 @@ import time
 from typing import Any
 
 from terrateam_core import AuthenticationError, PermissionDeniedError, TerrateamClient
-from terrateam_emulator._settings import EmulatorSettings
+from terrateam_emulator.server.settings import EmulatorSettings
 from terrateam_emulator.testing import EmulatorServer
 
 

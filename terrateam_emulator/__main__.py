@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from terrateam_emulator._settings import EmulatorSettings
+    from terrateam_emulator.server.settings import EmulatorSettings
 
 __all__ = ["build_parser", "db_url_of", "main"]
 
@@ -148,7 +148,7 @@ def write_private(path: str, text: str, flag: str) -> None:
 
 
 def _is_loopback_bind(host: str) -> bool:
-    from terrateam_emulator._devguard import is_loopback_host
+    from terrateam_emulator.server.devguard import is_loopback_host
 
     return is_loopback_host(host)
 
@@ -177,15 +177,15 @@ def _main(argv: list[str] | None) -> int:
 
         return conformance.main(args)
     if args.command == "coverage":
-        from terrateam_emulator._coverage import write_coverage
+        from terrateam_emulator.server.coverage import write_coverage
 
         text = write_coverage(Path(args.spec), Path(args.output) if args.output else None)
         print(text, end="")
         return 0
     import uvicorn
 
-    from terrateam_emulator._protocol import coalescing_h11_protocol
-    from terrateam_emulator._settings import EmulatorSettings
+    from terrateam_emulator.server.protocol import coalescing_h11_protocol
+    from terrateam_emulator.server.settings import EmulatorSettings
 
     db_url = db_url_of(args.db)
     if args.workers < 1:
@@ -256,7 +256,7 @@ def _main(argv: list[str] | None) -> int:
             # Needed from other machines; printed like the demo key (a local secret).
             print(f"  {DEV_TOKEN_ENV}={dev_token}", flush=True)
     if args.workers > 1:
-        from terrateam_emulator._workers import serve_workers
+        from terrateam_emulator.server.workers import serve_workers
 
         app.state.emulator.db.dispose()  # the workers open their own connections
         with contextlib.suppress(KeyboardInterrupt):
@@ -279,8 +279,8 @@ def _create_app(settings: EmulatorSettings) -> Any:
     """`create_app`, with database problems as one-line `UsageError`s naming ``--db``."""
     import sqlalchemy as sa
 
-    from terrateam_emulator._app import create_app
-    from terrateam_emulator._engine import DatabaseUnavailable
+    from terrateam_emulator.server.app import create_app
+    from terrateam_emulator.storage.engine import DatabaseUnavailable
 
     try:
         return create_app(settings)

@@ -135,7 +135,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def terrateam_emulator() -> Iterator[RunningEmulator]:
     """A session-wide emulator on 127.0.0.1 with the demo seed."""
     with _needs_emulator_extra("terrateam_emulator"):
-        from terrateam_emulator._settings import EmulatorSettings
+        from terrateam_emulator.server.settings import EmulatorSettings
         from terrateam_emulator.testing import EmulatorServer
 
         settings = EmulatorSettings(db_url=emulator_test_db_url(), seed="demo")
@@ -167,8 +167,8 @@ def emulator(terrateam_emulator: RunningEmulator) -> RunningEmulator:
 def emulator_app() -> Iterator[Any]:
     """A fresh in-process emulator app (demo seed) for ``httpx.ASGITransport``."""
     with _needs_emulator_extra("emulator_app"):
-        from terrateam_emulator._app import create_app
-        from terrateam_emulator._settings import EmulatorSettings
+        from terrateam_emulator.server.app import create_app
+        from terrateam_emulator.server.settings import EmulatorSettings
 
         app = create_app(EmulatorSettings(seed="demo"))
     try:

@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 
-from terrateam_emulator._devguard import TOKEN_HEADER
-from terrateam_emulator._settings import EmulatorSettings
+from terrateam_emulator.server.devguard import TOKEN_HEADER
+from terrateam_emulator.server.settings import EmulatorSettings
 
 __all__ = ["EmulatorAdmin", "EmulatorServer", "MintedKey"]
 
@@ -173,8 +173,8 @@ class EmulatorServer:
         """Create the app, bind the socket, start serving; return ``self``."""
         import uvicorn
 
-        from terrateam_emulator._app import create_app
-        from terrateam_emulator._protocol import coalescing_h11_protocol
+        from terrateam_emulator.server.app import create_app
+        from terrateam_emulator.server.protocol import coalescing_h11_protocol
 
         self.app = create_app(self.settings)
         # proto=IPPROTO_TCP: asyncio only sets TCP_NODELAY on sockets that say they are TCP;

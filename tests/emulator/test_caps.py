@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from terrateam_emulator._caps import CapabilityError, contains, decode_caps, mask
+from terrateam_emulator.resources.identity.caps import CapabilityError, contains, decode_caps, mask
 
 INST = {"id": "1", "name": "installation_id"}
 

@@ -18,10 +18,11 @@ from typing import Any
 import httpx
 import pytest
 
-from terrateam_emulator import _app, conformance
+from terrateam_emulator import conformance
 from terrateam_emulator.__main__ import build_parser
 from terrateam_emulator.__main__ import main as emulator_main
-from terrateam_emulator._settings import EmulatorSettings
+from terrateam_emulator.server import app as _app
+from terrateam_emulator.server.settings import EmulatorSettings
 from terrateam_emulator.testing import EmulatorServer
 
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")

@@ -6,13 +6,13 @@ import json
 
 import sqlalchemy as sa
 
-from terrateam_emulator._db import kv, metadata
-from terrateam_emulator._engine import Database, load_run_tables
+from terrateam_emulator.resources.kv.tables import kv
+from terrateam_emulator.resources.tables import metadata
+from terrateam_emulator.storage.engine import Database
 
 
 def test_schema_compiles_for_postgresql():
     """Every table's DDL renders for PostgreSQL, with byte-order (C) collation on KV keys."""
-    load_run_tables()
     ddl: list[str] = []
     engine = sa.create_mock_engine(
         "postgresql+psycopg://",
@@ -69,7 +69,7 @@ def test_fast_read_sees_every_commit_on_a_file_database(tmp_path):
     """`Database.first` (raw SQLite, per thread) sees each committed write at once."""
     import threading
 
-    from terrateam_emulator._backend.kv_sql import GET_ANY as _GET_ANY
+    from terrateam_emulator.resources.kv.sql import GET_ANY as _GET_ANY
 
     db = Database(f"sqlite:///{tmp_path / 'f.db'}")
     params = {"ns": "n", "key": "k", "idx": 0}
@@ -103,9 +103,9 @@ def test_writers_in_separate_processes_stay_atomic(tmp_path):
     """Two `Database` objects on one file (as two processes) CAS-increment without losses."""
     import threading
 
-    from terrateam_emulator._backend.kv import KVStore, KVWrite
-    from terrateam_emulator._clock import Clock
-    from terrateam_emulator._exceptions import EmulatorError
+    from terrateam_emulator.resources.kv.backend import KVStore, KVWrite
+    from terrateam_emulator.server.clock import Clock
+    from terrateam_emulator.server.errors import EmulatorError
 
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     stores = [KVStore(Database(url), Clock()), KVStore(Database(url), Clock())]

@@ -13,7 +13,7 @@ import random
 import pytest
 import sqlalchemy as sa
 
-from terrateam_emulator._jsonb import JsonbError, canonicalise, loads_lossless
+from terrateam_emulator.storage.jsonb import JsonbError, canonicalise, loads_lossless
 
 ATOMS = [
     "0", "-0", "1.0", "1e2", "1E+2", "-1.50", "0.000001", "1e-7",

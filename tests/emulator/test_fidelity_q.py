@@ -16,8 +16,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from terrateam_emulator import _pg_tz
-from terrateam_emulator._query import (
+from terrateam_emulator.query import timezones
+from terrateam_emulator.query.compiler import (
     DIRSPACE_TAGS,
     OUTPUT_TAGS,
     WORK_MANIFEST_TAGS,
@@ -27,7 +27,7 @@ from terrateam_emulator._query import (
     _to_timestamp_fields,
     compile_query,
 )
-from terrateam_emulator._query_parse import PARSER_MESSAGES, QuerySyntaxError, parse
+from terrateam_emulator.query.parser import PARSER_MESSAGES, QuerySyntaxError, parse
 
 START = (
     "This query could not be parsed.  This could be for a few reasons:\n"
@@ -256,7 +256,7 @@ def test_tz_is_read_as_postgres_reads_it(tz: str, shift: int | None) -> None:
     """terrat_vcs_service_github_ep_installations.ml passes ``tz`` (``Var.text "tz"``) to the
     SQL of terrat_sql_of_tag_query.ml: ``… at time zone $tz``. Abbreviations, zone names
     (any case), POSIX TZ strings with PostgreSQL's empty-name extension; else a 500."""
-    zone = _pg_tz.resolve(tz)
+    zone = timezones.resolve(tz)
     local = dt.datetime(2026, 7, 1, 12, 0)
     base = local.replace(tzinfo=dt.UTC).timestamp()
     assert (None if zone is None else zone.epoch(local) - base) == shift

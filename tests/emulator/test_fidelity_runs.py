@@ -10,16 +10,16 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from terrateam_emulator import _runs_store as store
-from terrateam_emulator._clock import Clock
-from terrateam_emulator._engine import Database
-from terrateam_emulator._query import (
+from terrateam_emulator.query.compiler import (
     DIRSPACE_TAGS,
     WORK_MANIFEST_TAGS,
     CompiledQuery,
     compile_query,
 )
-from terrateam_emulator._seed_runs import apply_runs_seed
+from terrateam_emulator.resources.runs import backend as store
+from terrateam_emulator.resources.runs.seed import apply_runs_seed
+from terrateam_emulator.server.clock import Clock
+from terrateam_emulator.storage.engine import Database
 
 CREATED = "2026-01-01T00:00:00Z"
 

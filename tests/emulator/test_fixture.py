@@ -7,7 +7,7 @@ import pytest
 from emu_helpers import KV, bearer, refresh
 
 from terrateam_emulator import EmulatorSettings, create_app
-from terrateam_emulator._exceptions import EmulatorError
+from terrateam_emulator.server.errors import EmulatorError
 
 
 def test_fixture_serves_demo_key_on_loopback(emulator):
@@ -64,6 +64,6 @@ def test_two_apps_have_independent_stores():
 
 
 def _write(data):
-    from terrateam_emulator._backend.kv import KVWrite
+    from terrateam_emulator.resources.kv.backend import KVWrite
 
     return KVWrite(data=data)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from terrateam_emulator._jsonb import JsonbError, canonicalise, loads_lossless
+from terrateam_emulator.storage.jsonb import JsonbError, canonicalise, loads_lossless
 
 
 def canon(text: str) -> tuple[str, str, int]:

@@ -279,7 +279,7 @@ def test_version_overflow_is_500(emulator, api):
     store = emulator.server.app.state.emulator
     from sqlalchemy import update
 
-    from terrateam_emulator._db import kv
+    from terrateam_emulator.resources.kv.tables import kv
 
     with store.db.write() as conn:
         conn.execute(update(kv).where(kv.c.key == "ov").values(version=32767))

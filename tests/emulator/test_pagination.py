@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from terrateam_emulator._pagination import (
+from terrateam_emulator.query.pagination import (
     Page,
     PageToken,
     build_link_header,
@@ -18,7 +18,7 @@ from terrateam_emulator._pagination import (
     parse_page_token,
     request_base,
 )
-from terrateam_emulator._qs import parse_query, values
+from terrateam_emulator.query.querystring import parse_query, values
 
 U1 = "00000000-0000-4000-8000-000000000001"
 

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from terrateam_emulator._db import kv, metadata
-from terrateam_emulator._engine import Database, load_run_tables
-from terrateam_emulator._migrations import (
+from terrateam_emulator.resources.kv.tables import kv
+from terrateam_emulator.resources.tables import metadata
+from terrateam_emulator.storage.engine import Database
+from terrateam_emulator.storage.migrations import (
     LATEST,
     control_metadata,
     current_version,
@@ -29,7 +30,6 @@ PG_URL = os.environ.get("TERRATEAM_EMULATOR_TEST_DB", "")
 
 def _old_schema(engine: sa.Engine) -> None:
     """What a release before migrations left behind: the tables, a KV row, no version table."""
-    load_run_tables()
     metadata.create_all(engine)
     with engine.begin() as conn:
         conn.execute(

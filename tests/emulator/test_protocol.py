@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from terrateam_emulator._protocol import _CoalescingTransport
+from terrateam_emulator.server.protocol import _CoalescingTransport
 
 
 class RecordingTransport(asyncio.Transport):

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from terrateam_emulator._qs import bool_param, int_param, ocaml_int, parse_query, scalar, values
+from terrateam_emulator.query.querystring import (
+    bool_param,
+    int_param,
+    ocaml_int,
+    parse_query,
+    scalar,
+    values,
+)
 
 
 def test_parse_query__commas_split_before_decoding() -> None:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from terrateam_emulator._query import (
+from terrateam_emulator.query.compiler import (
     DIRSPACE_TAGS,
     OUTPUT_TAGS,
     WORK_MANIFEST_TAGS,

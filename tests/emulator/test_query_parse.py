@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from terrateam_emulator._query_parse import QuerySyntaxError, lex, parse
+from terrateam_emulator.query.lexer import lex
+from terrateam_emulator.query.parser import QuerySyntaxError, parse
 
 
 def test_lex__words_strings_keywords() -> None:

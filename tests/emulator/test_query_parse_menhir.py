@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from terrateam_emulator import _query_parse as qp
+from terrateam_emulator.query import parser as qp
 
 pytestmark = pytest.mark.skipif(shutil.which("menhir") is None, reason="menhir is not installed")
 

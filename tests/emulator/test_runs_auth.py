@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from terrateam_emulator._seed_runs_demo import DEMO_TASK_ID
+from terrateam_emulator.resources.runs.demo import DEMO_TASK_ID
 
 
 def bearer(token: str) -> dict[str, str]:

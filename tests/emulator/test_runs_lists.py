@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from terrateam_emulator._seed_runs import demo_runs_seed
+from terrateam_emulator.resources.runs.seed import demo_runs_seed
 
 GH = "/api/v1/github/installations/12345"
 LEGACY = "/api/v1/installations/12345"

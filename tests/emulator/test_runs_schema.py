@@ -12,7 +12,7 @@ import httpx
 import jsonschema
 import pytest
 
-from terrateam_emulator._seed_runs import demo_runs_seed
+from terrateam_emulator.resources.runs.seed import demo_runs_seed
 
 REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference"
 SPEC_FILE = REFERENCE / "terrateam-openapi.json"

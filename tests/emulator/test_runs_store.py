@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from terrateam_emulator import _runs_store as store
-from terrateam_emulator._clock import Clock
-from terrateam_emulator._engine import Database
-from terrateam_emulator._seed_runs import apply_runs_seed
+from terrateam_emulator.resources.runs import backend as store
+from terrateam_emulator.resources.runs.seed import apply_runs_seed
+from terrateam_emulator.server.clock import Clock
+from terrateam_emulator.storage.engine import Database
 
 
 def test_format_ts__second_precision_utc() -> None:

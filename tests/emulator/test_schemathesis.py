@@ -12,7 +12,7 @@ import pytest
 from emu_helpers import REFERENCE, bearer, refresh
 from hypothesis import HealthCheck, given, settings
 
-from terrateam_emulator._spec import load_patched_spec
+from terrateam_emulator.server.spec import load_patched_spec
 
 SPEC_FILE = REFERENCE / "terrateam-openapi.json"
 pytestmark = pytest.mark.skipif(

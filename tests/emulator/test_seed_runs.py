@@ -11,12 +11,13 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from terrateam_emulator import _db_runs
-from terrateam_emulator import _runs_store as store
-from terrateam_emulator._clock import Clock
-from terrateam_emulator._engine import Database
-from terrateam_emulator._seed import DEMO_USER_ID, apply_seed, demo_seed
-from terrateam_emulator._seed_runs import apply_runs_seed, demo_runs_seed, parse_timestamp
+from terrateam_emulator.resources.identity.seed import DEMO_USER_ID
+from terrateam_emulator.resources.runs import backend as store
+from terrateam_emulator.resources.runs import tables
+from terrateam_emulator.resources.runs.seed import apply_runs_seed, demo_runs_seed, parse_timestamp
+from terrateam_emulator.server.clock import Clock
+from terrateam_emulator.server.seed import apply_seed, demo_seed
+from terrateam_emulator.storage.engine import Database
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,7 +41,7 @@ def test_demo_runs_seed__covers_states_types_and_kinds() -> None:
         repos = store.repo_rows(conn, "github", 12345)
         prs = store.pull_request_rows(conn, 12345)
         dirspaces = store.dirspace_rows(conn, "github", 12345)
-        tasks = conn.execute(sa.select(_db_runs.tasks)).mappings().all()
+        tasks = conn.execute(sa.select(tables.tasks)).mappings().all()
         has_stacks = store.stacks_body(conn, "github", 12345, 500001, 1) is not None
     assert len(wms) + len(gitlab) >= 150
     assert len(wms) > 100  # several pages at the maximum page size
@@ -70,8 +71,8 @@ def test_demo_runs_seed__queued_run_before_unlock_reports_aborted() -> None:
     with db.read() as conn:
         rows = {w["id"]: w for w in store.work_manifest_rows(conn, "github", 12345)}
         raw = conn.execute(
-            sa.select(_db_runs.work_manifests.c.state).where(
-                _db_runs.work_manifests.c.id == queued_raw[0]
+            sa.select(tables.work_manifests.c.state).where(
+                tables.work_manifests.c.id == queued_raw[0]
             )
         ).scalar()
     assert rows[queued_raw[0]]["body"]["state"] == "aborted"
@@ -131,7 +132,7 @@ def test_example_seed_file__served_over_http() -> None:
     """`serve --seed examples/seeds/small.yaml`: the file's runs answer on the list endpoints."""
     import httpx
 
-    from terrateam_emulator._settings import EmulatorSettings
+    from terrateam_emulator.server.settings import EmulatorSettings
     from terrateam_emulator.testing import EmulatorServer
 
     path = REPO_ROOT / "examples" / "seeds" / "small.yaml"

@@ -8,7 +8,7 @@ import pytest
 from emu_helpers import KV, bearer
 
 from terrateam_emulator import EmulatorSettings, create_app
-from terrateam_emulator._jsonpath import JsonPathSyntaxError, compile_path, first_match
+from terrateam_emulator.resources.kv.jsonpath import JsonPathSyntaxError, compile_path, first_match
 
 
 def test_faithful_mode_non_empty_select_is_500(api):

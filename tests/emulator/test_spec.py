@@ -7,7 +7,7 @@ import jsonschema
 import pytest
 from emu_helpers import KV, REFERENCE
 
-from terrateam_emulator._spec import load_overlay, load_patched_spec, response_schema
+from terrateam_emulator.server.spec import load_overlay, load_patched_spec, response_schema
 
 SPEC_FILE = REFERENCE / "terrateam-openapi.json"
 pytestmark = pytest.mark.skipif(
@@ -79,7 +79,7 @@ def test_access_token_bodies_match_schema(spec, api):
 def test_coverage_lists_auth_token_and_kv_operations_as_implemented(spec):
     """The coverage page marks every KV, access-token and identity operation implemented."""
     from terrateam_emulator import create_app
-    from terrateam_emulator._coverage import coverage_markdown, coverage_rows
+    from terrateam_emulator.server.coverage import coverage_markdown, coverage_rows
 
     rows = {(m, p): s for m, p, _, s in coverage_rows(create_app(), spec)}
     mine = [k for k in rows if "/kv/" in k[1] or "access-token" in k[1] or "whoami" in k[1]]

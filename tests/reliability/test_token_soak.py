@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from rel_helpers import pg_url, private_pg_database
 
-from terrateam_emulator._settings import EmulatorSettings
+from terrateam_emulator.server.settings import EmulatorSettings
 from terrateam_emulator.testing import EmulatorServer
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "soak_token.py"

@@ -13,13 +13,13 @@ import httpx
 import pytest
 from emulator_helpers import KV, Serve, bearer, raw_http, refresh
 
-from terrateam_emulator._limits import MAX_JSON_DEPTH
-from terrateam_emulator._query_parse import (
+from terrateam_emulator.query.parser import (
     MAX_PAREN_DEPTH,
     MAX_TERMS,
     QuerySyntaxError,
     parse,
 )
+from terrateam_emulator.server.limits import MAX_JSON_DEPTH
 
 WMS = "/api/v1/github/installations/12345/work-manifests"
 

@@ -1,1 +1,0 @@
-"""Emulator backends: state and behaviour per resource family, with no FastAPI imports."""

@@ -1,0 +1,1 @@
+"""The developer API under ``/_emulator/`` (users, keys, sessions, clock, faults, runs)."""

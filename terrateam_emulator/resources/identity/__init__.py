@@ -1,0 +1,1 @@
+"""Identity: users, VCS accounts, installations, memberships, API keys, access tokens, caps."""

@@ -1,0 +1,1 @@
+"""The KV store: eight operations, caps, jsonb semantics, ``select`` paths."""

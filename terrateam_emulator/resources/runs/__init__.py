@@ -1,0 +1,1 @@
+"""Runs: repos, pull requests, work manifests, dirspaces, outputs, stacks, tasks, schedules."""

@@ -1,0 +1,1 @@
+"""Server infrastructure: app factory, settings, state, auth, faults, clock, stats, limits."""

@@ -1,0 +1,1 @@
+"""Storage: the SQLAlchemy engine, the shared schema metadata, migrations, jsonb rendering."""
