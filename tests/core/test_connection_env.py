@@ -34,6 +34,7 @@ class TlsFront:
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self.port = 0
+        self._server: asyncio.Server
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self) -> TlsFront:
@@ -42,8 +43,20 @@ class TlsFront:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        # Close the listener and cancel every pipe before the loop stops, so no coroutine is
+        # left un-awaited (a RuntimeWarning that a later test would inherit as an error).
+        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
+        self._loop.close()
+
+    async def _shutdown(self) -> None:
+        self._server.close()
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._server.wait_closed()
 
     @property
     def url(self) -> str:
@@ -55,10 +68,10 @@ class TlsFront:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self._ssl(context)
         asyncio.set_event_loop(self._loop)
-        server = self._loop.run_until_complete(
+        self._server = self._loop.run_until_complete(
             asyncio.start_server(self._handle, "127.0.0.1", 0, ssl=context)
         )
-        self.port = server.sockets[0].getsockname()[1]
+        self.port = self._server.sockets[0].getsockname()[1]
         self._ready.set()
         self._loop.run_forever()
 
