@@ -1,13 +1,13 @@
 """The ``terrateam`` command line: a thin Typer adapter over ``terrateam_core``.
 
-One module per command group (``_app.GROUPS`` wires them onto the root app); global
+One module per command group (``_lazy.GROUPS`` wires them onto the root app); global
 options and error handling live in ``_common``. ``app`` is the complete Typer app
-(built on first access); ``main()`` builds only the group the command line names.
+(built on first access); ``main()`` uses the lazy root, which imports only the module of
+the command the command line names.
 """
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -32,6 +32,6 @@ def __getattr__(name: str) -> Any:
 
 def main() -> None:
     """Entry point of the ``terrateam`` console script."""
-    from terrateam_core.cli._app import build_app, selected_group
+    from terrateam_core.cli._app import build_app
 
-    build_app(selected_group(sys.argv[1:]))(prog_name="terrateam")
+    build_app(lazy=True)(prog_name="terrateam")
