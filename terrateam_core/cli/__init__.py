@@ -8,6 +8,7 @@ the command the command line names.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -32,6 +33,13 @@ def __getattr__(name: str) -> Any:
 
 def main() -> None:
     """Entry point of the ``terrateam`` console script."""
+    if "get" in sys.argv[1:]:
+        # A plain `kv get` with a cached token needs neither Typer nor httpx nor pydantic.
+        from terrateam_core.cli._fast_kv import try_kv_get
+
+        code = try_kv_get(sys.argv[1:])
+        if code is not None:
+            sys.exit(code)
     from terrateam_core.cli._app import build_app
 
     build_app(lazy=True)(prog_name="terrateam")
