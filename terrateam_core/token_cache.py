@@ -32,10 +32,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-from pydantic import SecretStr
+from typing import TYPE_CHECKING
 
 from terrateam_core.errors import TokenCacheError
+
+if TYPE_CHECKING:  # imported where needed: the CLI's fast path reads the cache without pydantic
+    from pydantic import SecretStr
 
 __all__ = ["CachedToken", "TokenCache", "TokenCacheError", "default_token_cache_dir"]
 
@@ -67,8 +69,12 @@ def default_margin(lifetime: float) -> float:
     return min(10.0, lifetime / 4.0)
 
 
+def _plain(value: SecretStr | str) -> str:
+    return value if isinstance(value, str) else value.get_secret_value()
+
+
 def _fingerprint(base_url: str, api_key: SecretStr | str) -> str:
-    secret = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
+    secret = _plain(api_key)
     key_hash = hashlib.sha256(secret.encode()).hexdigest()
     return hashlib.sha256(f"{base_url.rstrip('/')}\n{key_hash}".encode()).hexdigest()
 
@@ -149,6 +155,23 @@ class TokenCache:
     ) -> CachedToken | None:
         """The cached token of (base URL, key), or ``None`` when it is missing, expires
         within ``margin(lifetime)`` seconds, or the entry is corrupt or not private."""
+        entry = self.load_plain(base_url, api_key, margin=margin)
+        if entry is None:
+            return None
+        from pydantic import SecretStr
+
+        token, expires_at, lifetime = entry
+        return CachedToken(SecretStr(token), expires_at, lifetime)
+
+    def load_plain(
+        self,
+        base_url: str,
+        api_key: SecretStr | str,
+        *,
+        margin: Callable[[float], float] = default_margin,
+    ) -> tuple[str, float, float] | None:
+        """:meth:`load` as a plain ``(token, expires_at, lifetime)``: no pydantic import,
+        for the CLI's stdlib-only ``kv get``."""
         path = self._ensure_directory() / f"{_fingerprint(base_url, api_key)}.json"
         try:
             fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
@@ -168,7 +191,7 @@ class TokenCache:
         entry = _parse(raw, base_url)
         if entry is None:
             return None
-        if self._wall_clock() >= entry.expires_at - margin(entry.lifetime):
+        if self._wall_clock() >= entry[1] - margin(entry[2]):
             return None
         return entry
 
@@ -183,7 +206,7 @@ class TokenCache:
     ) -> None:
         """Write the entry of (base URL, key) atomically (``0600``, same-directory rename)."""
         directory = self._ensure_directory()
-        value = token.get_secret_value() if isinstance(token, SecretStr) else token
+        value = _plain(token)
         payload = json.dumps(
             {
                 "format": _FORMAT,
@@ -211,7 +234,7 @@ class TokenCache:
             os.unlink(self._ensure_directory() / f"{_fingerprint(base_url, api_key)}.json")
 
 
-def _parse(raw: bytes, base_url: str) -> CachedToken | None:
+def _parse(raw: bytes, base_url: str) -> tuple[str, float, float] | None:
     try:
         data = json.loads(raw)
     except ValueError:
@@ -227,4 +250,4 @@ def _parse(raw: bytes, base_url: str) -> CachedToken | None:
     assert isinstance(lifetime, int | float)
     if lifetime <= 0:
         return None
-    return CachedToken(SecretStr(token), float(expires), float(lifetime))
+    return token, float(expires), float(lifetime)

@@ -1,8 +1,9 @@
 """The ``terrateam`` command line: a thin Typer adapter over ``terrateam_core``.
 
-One module per command group (``_app.GROUPS`` wires them onto the root app); global
+One module per command group (``_lazy.GROUPS`` wires them onto the root app); global
 options and error handling live in ``_common``. ``app`` is the complete Typer app
-(built on first access); ``main()`` builds only the group the command line names.
+(built on first access); ``main()`` uses the lazy root, which imports only the module of
+the command the command line names.
 """
 
 from __future__ import annotations
@@ -32,6 +33,13 @@ def __getattr__(name: str) -> Any:
 
 def main() -> None:
     """Entry point of the ``terrateam`` console script."""
-    from terrateam_core.cli._app import build_app, selected_group
+    if "get" in sys.argv[1:]:
+        # A plain `kv get` with a cached token needs neither Typer nor httpx nor pydantic.
+        from terrateam_core.cli._fast_kv import try_kv_get
 
-    build_app(selected_group(sys.argv[1:]))(prog_name="terrateam")
+        code = try_kv_get(sys.argv[1:])
+        if code is not None:
+            sys.exit(code)
+    from terrateam_core.cli._app import build_app
+
+    build_app(lazy=True)(prog_name="terrateam")

@@ -24,6 +24,11 @@ EXAMPLES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("kv", "get"): (
         "terrateam kv get -i 12345 deploy/config",
         "terrateam kv get -o record deploy/config",
+        "terrateam kv get deploy/config deploy/version",
+    ),
+    ("kv", "export"): (
+        'eval "$(terrateam kv export --prefix deploy/ --format env)"',
+        "terrateam kv export --prefix deploy/ --format dotenv > .env",
     ),
     ("kv", "set"): (
         'terrateam kv set -i 12345 deploy/config --json \'{"env": "prod"}\'',

@@ -2,7 +2,8 @@
 
 Every ttm command, argument, flag and default works the same, so a runner script written for
 ``ttm`` works by renaming the command. Beyond ttm: ``ls``, ``count``, ``size``, ``--json`` and
-``--file`` values, distinct exit codes and logs on stderr (``docs/ttm-compat.md``).
+``--file`` values, distinct exit codes and logs on stderr (``docs/ttm-compat.md``), and batch
+reads for CI loops: ``get K1 K2 …`` and ``export --prefix P``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
+from terrateam_core.cli.kv_export import ExportError, ExportFormat, render
 from terrateam_core.cli.kv_options import (
     ApiBaseOpt,
     DraftOpt,
@@ -66,7 +68,7 @@ def _render(record: Any, output: OutputKind, *, data: Any = ...) -> Any:
 @app.command("get")
 def get(
     ctx: typer.Context,
-    key: KeyArg,
+    key: Annotated[list[str], typer.Argument(help="The key; several keys: read them all.")],
     draft: DraftOpt = False,
     idx: IdxOpt = None,
     select: SelectOpt = None,
@@ -79,13 +81,74 @@ def get(
     verbosity: VerbosityOpt = None,
     loggers: LoggersOpt = None,
 ) -> None:
-    """Print the value (or record) at KEY; exit 3 when it is missing or hidden."""
+    """Print the value (or record) at KEY; exit 3 when it is missing or hidden.
+
+    With several keys (one token, one request per key): a JSON object key → value, or with
+    -o record a JSON array of the records in order; nothing is printed unless every key is
+    found.
+    """
     client = kv_client(
         ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
     )
+    keys = list(dict.fromkeys(key))  # a key named twice is read once
+    selected = _select(select)
     with explain_select(select):
-        record = client.kv.get(key, idx=idx or 0, committed=not draft, select=_select(select))
-    print_json(_render(record, output))
+        records = [
+            client.kv.get(k, idx=idx or 0, committed=not draft, select=selected) for k in keys
+        ]
+    if len(key) == 1:
+        print_json(_render(records[0], output))
+    elif output is OutputKind.record:
+        print_json([_render(r, output) for r in records])
+    else:
+        print_json({k: _render(r, output) for k, r in zip(keys, records, strict=True)})
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    prefix: Annotated[
+        str,
+        typer.Option(
+            "--prefix", "-p", metavar="PREFIX", help="Keys starting with this ('' for all)."
+        ),
+    ],
+    fmt: Annotated[
+        ExportFormat,
+        typer.Option("--format", "-o", "--output", help="env (export lines), dotenv or json."),
+    ] = ExportFormat.env,
+    draft: DraftOpt = False,
+    api_base: ApiBaseOpt = None,
+    vcs: VcsOpt = None,
+    installation_id: InstallationOpt = None,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
+    verbosity: VerbosityOpt = None,
+    loggers: LoggersOpt = None,
+) -> None:
+    """Print the keys under PREFIX as env, dotenv or JSON text.
+
+    Shell export lines, a .env file or one JSON object. Slot 0 of each key, in key order;
+    artifact internals are left out. Names: the key without PREFIX, upper-cased, other
+    characters as _ (docs/cli.md).
+    """
+    client = kv_client(
+        ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
+    )
+    records = client.kv.iter(prefix, prefix=True, committed=not draft)
+    items = [
+        (r.key, r.data)
+        for r in records
+        if r.idx == 0
+        and ARTIFACT_GENERATION_MARK not in r.key
+        and not r.key.endswith(UPLOAD_FLAG_SUFFIX)
+    ]
+    try:
+        text = render(items, prefix, fmt)
+    except ExportError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--prefix") from None
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 @contextlib.contextmanager
