@@ -51,11 +51,12 @@ class Venv:
         env: dict[str, str] | None = None,
         timeout: float = 120,
         check: bool = True,
+        cwd: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """Run ``argv[0]`` from this venv's bin/ in the scratch directory; fail with its output."""
         proc = subprocess.run(
             [self.bin(argv[0]), *argv[1:]],
-            cwd=self.cwd,
+            cwd=cwd or self.cwd,
             env=env if env is not None else clean_env(),
             capture_output=True,
             text=True,
