@@ -16,7 +16,7 @@ from distkit import ROOT, VenvFactory, clean_env, wheel_req
 from packaging.requirements import Requirement
 
 # Test-only tools, at their current versions (not bounds of the toolkit).
-_TEST_TOOLS = ("pytest", "pytest-timeout", "anyio", "respx", "hypothesis")
+_TEST_TOOLS = ("pytest", "pytest-timeout", "pytest-xdist", "anyio", "respx", "hypothesis")
 
 # Suites of the copy that read the checkout itself, not the installed package.
 _IGNORE = (
@@ -51,6 +51,7 @@ def test_every_dependency_has_a_lower_bound() -> None:
     assert {p.split("==")[0] for p in pins} >= {"httpx", "pydantic", "typer", "fastapi"}
 
 
+@pytest.mark.timeout(900)
 def test_suites_pass_at_the_lower_bounds(venvs: VenvFactory, tmp_path: Path) -> None:
     """tests/core and tests/cli pass against the wheel with every dependency at its bound."""
     constraints = tmp_path / "constraints.txt"
@@ -65,7 +66,7 @@ def test_suites_pass_at_the_lower_bounds(venvs: VenvFactory, tmp_path: Path) -> 
             work / "tests" / part,
             ignore=shutil.ignore_patterns("__pycache__"),
         )
-    args = ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "tests/core", "tests/cli"]
+    args = ["-q", "-n", "2", "--dist", "loadgroup", "-p", "no:randomly", "tests/core", "tests/cli"]
     args += [f"--ignore={p}" for p in _IGNORE] + [f"--deselect={d}" for d in _DESELECT]
     proc = venv.run(
         "python",
