@@ -16,7 +16,7 @@ from distkit import ROOT, VenvFactory, clean_env, wheel_req
 from packaging.requirements import Requirement
 
 # Test-only tools, at their current versions (not bounds of the toolkit).
-_TEST_TOOLS = ("pytest", "pytest-timeout", "pytest-xdist", "anyio", "respx", "hypothesis")
+_TEST_TOOLS = ("pytest", "pytest-timeout", "anyio", "respx", "hypothesis")
 
 # Suites of the copy that read the checkout itself, not the installed package.
 _IGNORE = (
@@ -66,7 +66,11 @@ def test_suites_pass_at_the_lower_bounds(venvs: VenvFactory, tmp_path: Path) -> 
             work / "tests" / part,
             ignore=shutil.ignore_patterns("__pycache__"),
         )
-    args = ["-q", "-n", "2", "--dist", "loadgroup", "-p", "no:randomly", "tests/core", "tests/cli"]
+    # One process: with -n 2 on a loaded machine the signal-timing test
+    # tests/cli/test_artifact_cli.py::test_artifact_push__interrupt_keeps_previous_version
+    # failed once (it passes serially at the bounds), and `make test-dist` already runs this
+    # test beside the others on a second worker.
+    args = ["-q", "-p", "no:randomly", "tests/core", "tests/cli"]
     args += [f"--ignore={p}" for p in _IGNORE] + [f"--deselect={d}" for d in _DESELECT]
     proc = venv.run(
         "python",
