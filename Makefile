@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest test-postgres ansible-test bench conformance venv clean
+.PHONY: demo test lint typecheck pytest test-postgres ansible-test bench conformance venv clean dist test-dist
 
 venv: $(STAMP)
 
@@ -30,7 +30,7 @@ typecheck: venv
 # Everything but the long runs marked `slow` (full-size load tests, the demo: `make demo`).
 pytest: venv
 	bash scripts/ensure-chromium.sh
-	$(PY) -m pytest -n 2 --dist loadgroup -m "not slow"
+	$(PY) -m pytest -n 2 --dist loadgroup -m "not slow" --ignore=tests/dist
 
 # The emulator contract suite and the reliability tests again, on a private PostgreSQL cluster.
 # Two pytest workers, each on its own database (the pytest plugin names them <db>_gw0, <db>_gw1).
@@ -41,6 +41,18 @@ ansible-test: venv
 	bash scripts/ansible-test.sh
 
 test: lint pytest test-postgres ansible-test
+
+# What users install, in dist/: the wheel and sdist (python -m build) and the Ansible collection
+# tarball (ansible-galaxy collection build); the collection's version must be the toolkit's.
+dist: venv
+	bash scripts/dist.sh
+
+# The artifacts of `make dist` installed into fresh venvs (uv), outside the checkout: the wheel
+# alone and with each extra, the collection tarball with ansible-galaxy, and the lowest
+# dependency versions pyproject.toml allows (tests/dist).
+test-dist: dist
+	$(PY) -c 'import uv' 2>/dev/null || $(PY) -m pip install -q uv
+	TERRATEAM_DIST_TESTS=1 $(PY) -m pytest -n 2 -p no:randomly tests/dist
 
 # The demo needs the emulator, Pulumi and Ansible extras, not the dev toolchain; pip shows
 # its progress (a first install downloads a few hundred MB).
