@@ -40,7 +40,7 @@ test-postgres: venv
 ansible-test: venv
 	bash scripts/ansible-test.sh
 
-test: lint pytest test-postgres ansible-test
+test: lint pytest test-postgres ansible-test test-dist
 
 # What users install, in dist/: the wheel and sdist (python -m build) and the Ansible collection
 # tarball (ansible-galaxy collection build); the collection's version must be the toolkit's.

@@ -26,10 +26,6 @@ _IGNORE = (
 _DESELECT = (
     # Reads README.md and docs/ of the checkout.
     "tests/cli/test_first_hour.py::test_every_command_has_examples_that_resolve",
-    # Fails in the development venv too, whatever the versions: it expects the WorkManifests
-    # repr to start "get, list, outputs, wait", the namespace now also offers find_outputs,
-    # gate, latest and wait_for (typing.get_type_hints(TerrateamClient) passes at the bounds).
-    "tests/core/test_client.py::test_namespaces_are_discoverable",
 )
 
 
