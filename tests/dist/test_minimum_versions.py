@@ -16,7 +16,7 @@ from distkit import ROOT, VenvFactory, clean_env, wheel_req
 from packaging.requirements import Requirement
 
 # Test-only tools, at their current versions (not bounds of the toolkit).
-_TEST_TOOLS = ("pytest", "pytest-timeout", "anyio", "respx", "hypothesis")
+_TEST_TOOLS = ("pytest", "pytest-timeout", "anyio", "respx", "hypothesis", "trustme")
 
 # Suites of the copy that read the checkout itself, not the installed package.
 _IGNORE = (
