@@ -5,11 +5,11 @@ from __future__ import annotations
 import inspect
 
 import terrateam_core
-from terrateam_core import AsyncTerrateamClient, TerrateamClient
-from terrateam_core.resources import kv, kv_async, reads, reads_async
+from terrateam_core import AsyncTerrateamClient, TerrateamClient, resources
 
 NAMESPACES = [
     "kv",
+    "artifacts",
     "access_tokens",
     "installations",
     "repos",
@@ -20,10 +20,10 @@ NAMESPACES = [
     "tasks",
     "server",
 ]
-PAIRS = [(kv.KV, kv_async.AsyncKV)] + [
-    (getattr(reads, name), getattr(reads_async, f"Async{name}"))
-    for name in reads.__all__
-    if name[0].isupper()
+PAIRS = [
+    (getattr(resources, name), getattr(resources, f"Async{name}"))
+    for name in resources.__all__
+    if not name.startswith("Async")
 ]
 
 
