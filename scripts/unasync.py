@@ -79,7 +79,7 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     # AsyncTerrateamClient → TerrateamClient, AsyncKV → KV, httpx.AsyncClient → httpx.Client …
     (r"\bAsync(?=[A-Z])", ""),
     # Packages and module names: terrateam_core._async.kv → terrateam_core._sync.kv (the
-    # layout's rule); the older spellings kv_async → kv and _async_client → _client.
+    # layout's rule); also the suffix and prefix spellings kv_async → kv, _async_x → _x.
     (r"\b_async\b", "_sync"),
     (r"\b(\w+?)_async\b", r"\1"),
     (r"\b_async_(?=\w)", "_"),

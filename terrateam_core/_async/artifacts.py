@@ -54,7 +54,7 @@ from terrateam_core.errors import (
 if TYPE_CHECKING:
     from terrateam_core.models import ArtifactInfo, KVRecord
 
-__all__ = ["DEFAULT_CONCURRENCY", "AsyncArtifacts", "Progress"]
+__all__ = ["AsyncArtifacts"]
 
 logger = logging.getLogger("terrateam_core.artifacts")
 

@@ -14,7 +14,7 @@ from terrateam_core._retry import backoff_delay
 from terrateam_core.errors import APIConnectionError, ServerError
 from terrateam_core.models import ApiKey, CreatedApiKey
 
-__all__ = ["AsyncAccessTokens", "AsyncIdentityNamespaces"]
+__all__ = ["AsyncAccessTokens"]
 
 
 class AsyncAccessTokens(AsyncNamespaceBase):

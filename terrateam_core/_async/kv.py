@@ -22,7 +22,7 @@ from terrateam_core._namespace import namespace
 from terrateam_core.errors import KVConflictError, KVNotFoundError, ServerError
 from terrateam_core.models import ArtifactInfo, KVCount, KVKeyRef, KVRecord
 
-__all__ = ["AsyncKV", "AsyncKVNamespaces"]
+__all__ = ["AsyncKV"]
 
 
 class AsyncKV(AsyncNamespaceBase):

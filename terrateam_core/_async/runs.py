@@ -49,7 +49,6 @@ __all__ = [
     "AsyncInstallations",
     "AsyncPullRequests",
     "AsyncRepos",
-    "AsyncRunsNamespaces",
     "AsyncStacks",
     "AsyncTasks",
     "AsyncWorkManifests",

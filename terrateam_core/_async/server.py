@@ -7,7 +7,7 @@ from terrateam_core._calls import server as _calls
 from terrateam_core._namespace import namespace
 from terrateam_core.models import ServerConfig
 
-__all__ = ["AsyncServer", "AsyncServerNamespaces"]
+__all__ = ["AsyncServer"]
 
 
 class AsyncServer(AsyncNamespaceBase):

@@ -56,7 +56,7 @@ from terrateam_core.errors import (
 if TYPE_CHECKING:
     from terrateam_core.models import ArtifactInfo, KVRecord
 
-__all__ = ["DEFAULT_CONCURRENCY", "Artifacts", "Progress"]
+__all__ = ["Artifacts"]
 
 logger = logging.getLogger("terrateam_core.artifacts")
 

@@ -16,7 +16,7 @@ from terrateam_core._sync.session import NamespaceBase
 from terrateam_core.errors import APIConnectionError, ServerError
 from terrateam_core.models import ApiKey, CreatedApiKey
 
-__all__ = ["AccessTokens", "IdentityNamespaces"]
+__all__ = ["AccessTokens"]
 
 
 class AccessTokens(NamespaceBase):

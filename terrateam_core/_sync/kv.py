@@ -24,7 +24,7 @@ from terrateam_core._sync.session import NamespaceBase, Scope, Session
 from terrateam_core.errors import KVConflictError, KVNotFoundError, ServerError
 from terrateam_core.models import ArtifactInfo, KVCount, KVKeyRef, KVRecord
 
-__all__ = ["KV", "KVNamespaces"]
+__all__ = ["KV"]
 
 
 class KV(NamespaceBase):

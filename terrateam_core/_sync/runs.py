@@ -51,7 +51,6 @@ __all__ = [
     "Installations",
     "PullRequests",
     "Repos",
-    "RunsNamespaces",
     "Stacks",
     "Tasks",
     "WorkManifests",

@@ -9,7 +9,7 @@ from terrateam_core._namespace import namespace
 from terrateam_core._sync.session import NamespaceBase
 from terrateam_core.models import ServerConfig
 
-__all__ = ["Server", "ServerNamespaces"]
+__all__ = ["Server"]
 
 
 class Server(NamespaceBase):
