@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest test-postgres ansible-test bench conformance venv clean dist test-dist
+.PHONY: demo test lint typecheck pytest test-postgres ansible-test bench bench-charts bench-publish conformance venv clean dist test-dist
 
 venv: $(STAMP)
 
@@ -69,8 +69,17 @@ $(DEMO_STAMP): pyproject.toml
 demo: $(DEMO_STAMP)
 	bash scripts/demo.sh
 
+# Every bench/ script, its figures to bench/results/<name>.json, one SVG chart per figure beside.
 bench: venv
 	bash scripts/bench.sh
+
+# The charts again from the results already in bench/results/ (no benchmark is run).
+bench-charts: venv
+	$(PY) bench/charts.py
+
+# The charts docs/performance.md shows: bench/results/ → docs/performance/*.svg (committed).
+bench-publish: venv
+	$(PY) bench/charts.py --out docs/performance
 
 # Measure a Terrateam server against the contract (docs/conformance.md): set TERRATEAM_BASE_URL,
 # TERRATEAM_API_KEY (and TERRATEAM_INSTALLATION_ID); without them, a local emulator is measured.
