@@ -47,6 +47,15 @@ def _is_bars(figure: Figure) -> bool:
     return bool(figure.series) and all(len(points) == 1 for points in figure.series.values())
 
 
+def _plain_log(axis: Any) -> None:
+    """Log ticks at 1-2-5 steps written as plain numbers (200, not 2×10²)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
 def _footnote(figure: Figure, bench: str, machine: dict[str, Any]) -> str:
     parts = [f"bench/{bench}.py"]
     if machine.get("cpus"):
@@ -95,6 +104,7 @@ def draw(figure: Figure, bench: str, machine: dict[str, Any], out: Path) -> Path
             ax.set_xlabel(figure.y_label)
             if figure.y_log:
                 ax.set_xscale("log")
+                _plain_log(ax.xaxis)
             if figure.goal is not None:
                 ax.axvline(figure.goal, color=GOAL_COLOUR, linestyle="--", label=goal_label(figure))
         else:
@@ -106,8 +116,10 @@ def draw(figure: Figure, bench: str, machine: dict[str, Any], out: Path) -> Path
             ax.set_ylabel(figure.y_label)
             if figure.x_log:
                 ax.set_xscale("log")
+                _plain_log(ax.xaxis)
             if figure.y_log:
                 ax.set_yscale("log")
+                _plain_log(ax.yaxis)
             if figure.goal is not None:
                 ax.axhline(figure.goal, color=GOAL_COLOUR, linestyle="--", label=goal_label(figure))
         ax.set_title(figure.title)

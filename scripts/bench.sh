@@ -14,7 +14,7 @@ for name in ${BENCH:-$all}; do
   echo
   echo "=================== bench/$name.py ==================="
   args=()
-  if grep -q -- '"--json"' "bench/$name.py"; then
+  if grep -qs -- '"--json"' "bench/$name.py"; then
     args=(--json "bench/results/$name.json")
   else
     echo "(bench/$name.py has no --json: figures printed, not charted)"

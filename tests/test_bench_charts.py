@@ -5,6 +5,7 @@ Synthetic results only: nothing here is timed."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -125,3 +126,14 @@ def test_missing_or_empty_results_are_fine(tmp_path: Path, make_dir: bool) -> No
     assert proc.returncode == 0, proc.stderr
     assert "no figures" in proc.stdout
     assert not list(tmp_path.rglob("*.svg"))
+
+
+def test_published_charts_exist() -> None:
+    """Every chart docs/performance.md shows is committed under docs/performance/."""
+    doc = BENCH.parent / "docs" / "performance.md"
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+\.svg)\)", doc.read_text())
+    assert links, "docs/performance.md shows no chart"
+    for link in links:
+        svg = doc.parent / link
+        assert svg.is_file(), link
+        assert "</svg>" in svg.read_text(), link
