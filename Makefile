@@ -20,12 +20,13 @@ $(STAMP): pyproject.toml
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check terrateam_core terrateam_emulator pulumi_terrateam
-	$(VENV)/bin/mypy terrateam_core
+	$(VENV)/bin/mypy terrateam_core pulumi_terrateam terrateam_emulator
 	$(PY) scripts/unasync.py --check
 	$(PY) scripts/version.py --check
 
+# mypy --strict (pyproject.toml [tool.mypy]) over the three Python packages.
 typecheck: venv
-	$(VENV)/bin/mypy terrateam_core
+	$(VENV)/bin/mypy terrateam_core pulumi_terrateam terrateam_emulator
 
 # Everything but the long runs marked `slow` (full-size load tests, the demo: `make demo`).
 pytest: venv

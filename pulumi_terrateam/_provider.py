@@ -26,7 +26,7 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
-from pulumi.output import Unknown
+from pulumi.output import UNKNOWN
 
 from pulumi_terrateam._checks import is_known, same_value
 
@@ -192,7 +192,7 @@ class TerrateamProvider(ResourceProvider):
             # its defaults are unknown too, rather than the stack's or a "required" failure.
             for name in ("vcs", "installation_id"):
                 if name in self.INPUTS and news.get(name) is None:
-                    news[name] = Unknown()
+                    news[name] = UNKNOWN  # the singleton: Unknown() is an untyped call
         inputs, failures = self.validate(news)
         return CheckResult(inputs, connection_failures + failures)
 
