@@ -1,4 +1,4 @@
-"""The seam between the async client and its namespaces: what a namespace may ask of its client.
+"""The seam between the client and its namespaces: what a namespace may ask of its client.
 
 A namespace (``client.kv``, ``client.repos`` …) builds I/O-free calls (``terrateam_core._calls``)
 and hands them to the :class:`AsyncSession` it was created with; it never reads a private
