@@ -9,7 +9,7 @@ import hashlib
 import io
 import os
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any, BinaryIO
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CreateResult, Resource, UpdateResult
@@ -61,7 +61,7 @@ def _source_path(source: Any) -> str | None:
     return path if isinstance(path, str) else None
 
 
-def _open_source(source: Any) -> IO[bytes]:
+def _open_source(source: Any) -> BinaryIO:
     """Open a path, ``FileAsset`` or ``StringAsset`` for reading bytes."""
     path = _source_path(source)
     if path is not None:

@@ -2,13 +2,15 @@
 
 Only the async module of each pair is written by hand. Its sync twin is produced by word-bounded
 regex substitutions (``async def`` → ``def``, ``await x`` → ``x``, ``AsyncKV`` → ``KV``,
-``kv_async`` → ``kv``, ``aclose`` → ``close`` …, see ``SUBSTITUTIONS``), then
+``_async.kv`` → ``_sync.kv``, ``aclose`` → ``close`` …, see ``SUBSTITUTIONS``), then
 ``ruff check --fix --select I,F401`` (import order, imports left unused) and ``ruff format``, so
 the output passes ``ruff check`` and ``ruff format --check`` as it is.
 
-Where the two flavours really differ (threads vs tasks, sleeping, the event-loop check) the code
-lives in small hand-written twins that both sides import under names the substitutions map onto
-each other (``_artifacts_pool_async.AsyncChunkPool`` ↔ ``_artifacts_pool.ChunkPool``).
+The rule of the layout: every module in ``terrateam_core/_async/`` is written by hand, and its
+twin of the same name in ``terrateam_core/_sync/`` is generated. Where the two flavours really
+differ (threads vs tasks, sleeping, the event-loop check) the code lives in small hand-written
+twins (``HAND_WRITTEN``) that both sides import under names the substitutions map onto each
+other (``_async.artifacts_pool.AsyncChunkPool`` ↔ ``_sync.artifacts_pool.ChunkPool``).
 
 Usage::
 
@@ -30,14 +32,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 COMMAND = "python scripts/unasync.py"
 
+# Every module of terrateam_core/_async/ is written by hand; its twin of the same name in
+# terrateam_core/_sync/ is generated, except the hand-written twins (where the flavours really
+# differ: sleeping and sending, tasks vs threads).
+ASYNC_DIR = "terrateam_core/_async"
+SYNC_DIR = "terrateam_core/_sync"
+HAND_WRITTEN = frozenset({"__init__.py", "shell.py", "artifacts_pool.py"})
+
+
+def _pairs(root: Path) -> list[tuple[str, str]]:
+    return [
+        (f"{ASYNC_DIR}/{path.name}", f"{SYNC_DIR}/{path.name}")
+        for path in sorted((root / ASYNC_DIR).glob("*.py"))
+        if path.name not in HAND_WRITTEN
+    ]
+
+
 # (async source, generated sync module), relative to the repository root.
-PAIRS: list[tuple[str, str]] = [
-    ("terrateam_core/_async_client.py", "terrateam_core/_client.py"),
-    ("terrateam_core/resources/kv_async.py", "terrateam_core/resources/kv.py"),
-    ("terrateam_core/resources/reads_async.py", "terrateam_core/resources/reads.py"),
-    ("terrateam_core/_artifacts_async.py", "terrateam_core/_artifacts.py"),
-    ("terrateam_core/_artifacts_transfer_async.py", "terrateam_core/_artifacts_transfer.py"),
-]
+PAIRS: list[tuple[str, str]] = _pairs(ROOT)
 
 # Applied in order to the whole text; every pattern is bounded by \b so that only whole words
 # (or whole prefixes/suffixes of identifiers) change.
@@ -66,7 +78,9 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"\basync_get_token\b", "sync_get_token"),
     # AsyncTerrateamClient → TerrateamClient, AsyncKV → KV, httpx.AsyncClient → httpx.Client …
     (r"\bAsync(?=[A-Z])", ""),
-    # Module names: kv_async → kv, _artifacts_async → _artifacts, _async_client → _client.
+    # Packages and module names: terrateam_core._async.kv → terrateam_core._sync.kv (the
+    # layout's rule); also the suffix and prefix spellings kv_async → kv, _async_x → _x.
+    (r"\b_async\b", "_sync"),
     (r"\b(\w+?)_async\b", r"\1"),
     (r"\b_async_(?=\w)", "_"),
     # Prose.
@@ -133,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root: Path = args.root.resolve()
     stale: list[str] = []
-    for source, target in PAIRS:
+    for source, target in _pairs(root):
         expected = generate(source, target, root)
         path = root / target
         current = path.read_text(encoding="utf-8") if path.exists() else ""

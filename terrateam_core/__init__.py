@@ -8,182 +8,182 @@ from __future__ import annotations
 
 import importlib as _importlib
 import logging as _logging
+from functools import cache as _cache
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
-from terrateam_core._version import __version__
+from terrateam_core._version import __version__ as __version__
 
+# The one list of the public names. Type checkers read these imports (``X as X``: re-exported);
+# at run time `_exports()` reads the same lines and imports a name on first use (PEP 562), so
+# `import terrateam_core` stays light (no httpx, which pulls in rich) for the CLI's --help and
+# for tools that only need errors.
 if _TYPE_CHECKING:
-    from terrateam_core._async_client import AsyncTerrateamClient
-    from terrateam_core._auth import TerrateamAuth
-    from terrateam_core._client import TerrateamClient
-    from terrateam_core._logging import set_debug_logging
+    from terrateam_core._async.client import AsyncTerrateamClient as AsyncTerrateamClient
+    from terrateam_core._auth import TerrateamAuth as TerrateamAuth
+    from terrateam_core._logging import set_debug_logging as set_debug_logging
     from terrateam_core._pagination import (
-        AsyncPaginator,
-        Page,
-        Paginator,
-        SyncPaginator,
+        AsyncPaginator as AsyncPaginator,
     )
-    from terrateam_core._retry import RetryPolicy
+    from terrateam_core._pagination import (
+        Page as Page,
+    )
+    from terrateam_core._pagination import (
+        Paginator as Paginator,
+    )
+    from terrateam_core._pagination import (
+        SyncPaginator as SyncPaginator,
+    )
+    from terrateam_core._retry import RetryPolicy as RetryPolicy
+    from terrateam_core._sync.client import TerrateamClient as TerrateamClient
     from terrateam_core.config import (
-        ClientSettings,
-        load_settings,
-        write_profile,
+        ClientSettings as ClientSettings,
+    )
+    from terrateam_core.config import (
+        load_settings as load_settings,
+    )
+    from terrateam_core.config import (
+        write_profile as write_profile,
     )
     from terrateam_core.errors import (
-        APIConnectionError,
-        APIStatusError,
-        APITimeoutError,
-        ArtifactError,
-        AuthenticationError,
-        BadRequestError,
-        ChecksumMismatchError,
-        ConfigurationError,
-        ConflictError,
-        IncompleteArtifactError,
-        InvalidArgumentError,
-        KVConflictError,
-        KVKeyExistsError,
-        KVNotFoundError,
-        NotFoundError,
-        PaginationError,
-        PermissionDeniedError,
-        RateLimitError,
-        ResponseValidationError,
-        RunTokenInactiveError,
-        ServerError,
-        TaskError,
-        TaskFailedError,
-        TaskTimeoutError,
-        TerrateamError,
-        TokenCacheError,
-        UnexpectedStatusError,
+        APIConnectionError as APIConnectionError,
+    )
+    from terrateam_core.errors import (
+        APIStatusError as APIStatusError,
+    )
+    from terrateam_core.errors import (
+        APITimeoutError as APITimeoutError,
+    )
+    from terrateam_core.errors import (
+        ArtifactError as ArtifactError,
+    )
+    from terrateam_core.errors import (
+        AuthenticationError as AuthenticationError,
+    )
+    from terrateam_core.errors import (
+        BadRequestError as BadRequestError,
+    )
+    from terrateam_core.errors import (
+        ChecksumMismatchError as ChecksumMismatchError,
+    )
+    from terrateam_core.errors import (
+        ConfigurationError as ConfigurationError,
+    )
+    from terrateam_core.errors import (
+        ConflictError as ConflictError,
+    )
+    from terrateam_core.errors import (
+        IncompleteArtifactError as IncompleteArtifactError,
+    )
+    from terrateam_core.errors import (
+        InvalidArgumentError as InvalidArgumentError,
+    )
+    from terrateam_core.errors import (
+        KVConflictError as KVConflictError,
+    )
+    from terrateam_core.errors import (
+        KVKeyExistsError as KVKeyExistsError,
+    )
+    from terrateam_core.errors import (
+        KVNotFoundError as KVNotFoundError,
+    )
+    from terrateam_core.errors import (
+        NotFoundError as NotFoundError,
+    )
+    from terrateam_core.errors import (
+        PaginationError as PaginationError,
+    )
+    from terrateam_core.errors import (
+        PermissionDeniedError as PermissionDeniedError,
+    )
+    from terrateam_core.errors import (
+        RateLimitError as RateLimitError,
+    )
+    from terrateam_core.errors import (
+        ResponseValidationError as ResponseValidationError,
+    )
+    from terrateam_core.errors import (
+        RunTokenInactiveError as RunTokenInactiveError,
+    )
+    from terrateam_core.errors import (
+        ServerError as ServerError,
+    )
+    from terrateam_core.errors import (
+        TaskError as TaskError,
+    )
+    from terrateam_core.errors import (
+        TaskFailedError as TaskFailedError,
+    )
+    from terrateam_core.errors import (
+        TaskTimeoutError as TaskTimeoutError,
+    )
+    from terrateam_core.errors import (
+        TerrateamError as TerrateamError,
+    )
+    from terrateam_core.errors import (
+        TokenCacheError as TokenCacheError,
+    )
+    from terrateam_core.errors import (
+        UnexpectedStatusError as UnexpectedStatusError,
     )
     from terrateam_core.models import (
-        ApiKey,
-        ArtifactInfo,
-        Capability,
-        CreatedApiKey,
-        KVCount,
-        KVKeyRef,
-        KVRecord,
-        WhoAmI,
-        parse_capability,
+        ApiKey as ApiKey,
     )
-    from terrateam_core.token_cache import TokenCache
+    from terrateam_core.models import (
+        ArtifactInfo as ArtifactInfo,
+    )
+    from terrateam_core.models import (
+        Capability as Capability,
+    )
+    from terrateam_core.models import (
+        CreatedApiKey as CreatedApiKey,
+    )
+    from terrateam_core.models import (
+        KVCount as KVCount,
+    )
+    from terrateam_core.models import (
+        KVKeyRef as KVKeyRef,
+    )
+    from terrateam_core.models import (
+        KVRecord as KVRecord,
+    )
+    from terrateam_core.models import (
+        WhoAmI as WhoAmI,
+    )
+    from terrateam_core.models import (
+        parse_capability as parse_capability,
+    )
+    from terrateam_core.token_cache import TokenCache as TokenCache
 
 _logging.getLogger("terrateam_core").addHandler(_logging.NullHandler())
 
-# Names are imported on first use (PEP 562), so `import terrateam_core` stays light (no
-# httpx, which pulls in rich) for the CLI's --help and for tools that only need errors.
-_LAZY: dict[str, str] = {
-    "APIConnectionError": "terrateam_core.errors",
-    "APIStatusError": "terrateam_core.errors",
-    "APITimeoutError": "terrateam_core.errors",
-    "ApiKey": "terrateam_core.models",
-    "ArtifactError": "terrateam_core.errors",
-    "ArtifactInfo": "terrateam_core.models",
-    "AsyncPaginator": "terrateam_core._pagination",
-    "AsyncTerrateamClient": "terrateam_core._async_client",
-    "AuthenticationError": "terrateam_core.errors",
-    "BadRequestError": "terrateam_core.errors",
-    "Capability": "terrateam_core.models",
-    "ChecksumMismatchError": "terrateam_core.errors",
-    "ClientSettings": "terrateam_core.config",
-    "ConfigurationError": "terrateam_core.errors",
-    "ConflictError": "terrateam_core.errors",
-    "CreatedApiKey": "terrateam_core.models",
-    "IncompleteArtifactError": "terrateam_core.errors",
-    "KVConflictError": "terrateam_core.errors",
-    "KVKeyExistsError": "terrateam_core.errors",
-    "InvalidArgumentError": "terrateam_core.errors",
-    "KVCount": "terrateam_core.models",
-    "KVKeyRef": "terrateam_core.models",
-    "KVNotFoundError": "terrateam_core.errors",
-    "KVRecord": "terrateam_core.models",
-    "NotFoundError": "terrateam_core.errors",
-    "Page": "terrateam_core._pagination",
-    "PaginationError": "terrateam_core.errors",
-    "Paginator": "terrateam_core._pagination",
-    "PermissionDeniedError": "terrateam_core.errors",
-    "RateLimitError": "terrateam_core.errors",
-    "ResponseValidationError": "terrateam_core.errors",
-    "RetryPolicy": "terrateam_core._retry",
-    "RunTokenInactiveError": "terrateam_core.errors",
-    "ServerError": "terrateam_core.errors",
-    "SyncPaginator": "terrateam_core._pagination",
-    "TaskError": "terrateam_core.errors",
-    "TaskFailedError": "terrateam_core.errors",
-    "TaskTimeoutError": "terrateam_core.errors",
-    "TokenCacheError": "terrateam_core.errors",
-    "TokenCache": "terrateam_core.token_cache",
-    "TerrateamAuth": "terrateam_core._auth",
-    "TerrateamClient": "terrateam_core._client",
-    "TerrateamError": "terrateam_core.errors",
-    "UnexpectedStatusError": "terrateam_core.errors",
-    "WhoAmI": "terrateam_core.models",
-    "load_settings": "terrateam_core.config",
-    "parse_capability": "terrateam_core.models",
-    "set_debug_logging": "terrateam_core._logging",
-    "write_profile": "terrateam_core.config",
-}
 
-__all__ = [
-    "APIConnectionError",
-    "APIStatusError",
-    "APITimeoutError",
-    "ApiKey",
-    "ArtifactError",
-    "ArtifactInfo",
-    "AsyncPaginator",
-    "AsyncTerrateamClient",
-    "AuthenticationError",
-    "BadRequestError",
-    "Capability",
-    "ChecksumMismatchError",
-    "ClientSettings",
-    "ConfigurationError",
-    "ConflictError",
-    "CreatedApiKey",
-    "IncompleteArtifactError",
-    "InvalidArgumentError",
-    "KVConflictError",
-    "KVCount",
-    "KVKeyExistsError",
-    "KVKeyRef",
-    "KVNotFoundError",
-    "KVRecord",
-    "NotFoundError",
-    "Page",
-    "PaginationError",
-    "Paginator",
-    "PermissionDeniedError",
-    "RateLimitError",
-    "ResponseValidationError",
-    "RetryPolicy",
-    "RunTokenInactiveError",
-    "ServerError",
-    "SyncPaginator",
-    "TaskError",
-    "TaskFailedError",
-    "TaskTimeoutError",
-    "TerrateamAuth",
-    "TerrateamClient",
-    "TerrateamError",
-    "TokenCache",
-    "TokenCacheError",
-    "UnexpectedStatusError",
-    "WhoAmI",
-    "__version__",
-    "load_settings",
-    "parse_capability",
-    "set_debug_logging",
-    "write_profile",
-]
+@_cache
+def _exports() -> dict[str, str]:
+    """``{public name: module}``, read from the ``if _TYPE_CHECKING:`` block above."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    block = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If)
+        and isinstance(node.test, ast.Name)
+        and node.test.id == "_TYPE_CHECKING"
+    )
+    return {
+        alias.asname or alias.name: node.module
+        for node in block.body
+        if isinstance(node, ast.ImportFrom) and node.module
+        for alias in node.names
+    }
 
 
 def __getattr__(name: str) -> _Any:
-    module = _LAZY.get(name)
+    if name == "__all__":
+        return sorted([*_exports(), "__version__"])
+    module = _exports().get(name)
     if module is None:
         raise AttributeError(f"module 'terrateam_core' has no attribute {name!r}")
     value = getattr(_importlib.import_module(module), name)
@@ -192,4 +192,4 @@ def __getattr__(name: str) -> _Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(_exports()) | {"__version__"})

@@ -26,7 +26,7 @@ import anyio
 import httpx
 from pydantic import SecretStr
 
-from terrateam_core._base import error_from_response
+from terrateam_core._call import error_from_response
 from terrateam_core._jwt import decode_claims, token_exp, token_lifetime
 from terrateam_core._logging import logger
 from terrateam_core.errors import (

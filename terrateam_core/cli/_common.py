@@ -169,7 +169,7 @@ def client_from_ctx(
     client = TerrateamClient(user_agent_extra=(USER_AGENT,), **kwargs)
     ctx.find_root().call_on_close(client.close)
     if client.auth.uses_api_key and not state.debug:  # --debug shows the core's log line
-        from terrateam_core._client_base import plain_http_warning
+        from terrateam_core._client_common import plain_http_warning
 
         warning = plain_http_warning(client.base_url)
         if warning:

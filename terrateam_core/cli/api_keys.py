@@ -133,7 +133,7 @@ def delete(
     The server answers the same for an unknown id, so the key list is read first to say
     whether anything was deleted ("deleted": false, exit 0: the key is gone either way).
     """
-    from terrateam_core._base import check_uuid
+    from terrateam_core._call import check_uuid
 
     key_id = check_uuid("API key id", key_id)
     client = client_from_ctx(ctx)

@@ -118,13 +118,10 @@ def push(
 
     Atomic: readers see the old or the new artifact, never a mix.
     """
-    from terrateam_core._artifacts import put_artifact
-
     size = parse_size(chunk_size)
     client = client_from_ctx(ctx, installation_id=installation_id)
     with _progress(f"push {key}", no_color=state_from_ctx(ctx).no_color) as progress:
-        info = put_artifact(
-            client,
+        info = client.artifacts.put(
             key,
             file,
             chunk_size=size,
@@ -145,11 +142,9 @@ def pull(
     installation_id: InstallationOpt = None,
 ) -> None:
     """Download the artifact KEY to FILE; exit 7 when a checksum does not match."""
-    from terrateam_core._artifacts import get_artifact
-
     client = client_from_ctx(ctx, installation_id=installation_id)
     with _progress(f"pull {key}", no_color=state_from_ctx(ctx).no_color) as progress:
-        info = get_artifact(client, key, file, progress=progress)
+        info = client.artifacts.get(key, file, progress=progress)
     emit(info, output_format(output), columns=_COLUMNS)
 
 
@@ -161,10 +156,8 @@ def info(
     installation_id: InstallationOpt = None,
 ) -> None:
     """Show the artifact's size, sha256, chunking and layout."""
-    from terrateam_core._artifacts import artifact_info
-
     emit(
-        artifact_info(client_from_ctx(ctx, installation_id=installation_id), key),
+        client_from_ctx(ctx, installation_id=installation_id).artifacts.info(key),
         output_format(output),
         columns=_COLUMNS,
     )
@@ -173,8 +166,6 @@ def info(
 @app.command("rm")
 def rm(ctx: typer.Context, key: KeyArg, installation_id: InstallationOpt = None) -> None:
     """Delete the artifact KEY (pointer, then chunks); exit 3 when there is none."""
-    from terrateam_core._artifacts import delete_artifact
-
-    if not delete_artifact(client_from_ctx(ctx, installation_id=installation_id), key):
+    if not client_from_ctx(ctx, installation_id=installation_id).artifacts.delete(key):
         sys.stderr.write(f"terrateam: no artifact at {key!r}\n")
         raise typer.Exit(3)

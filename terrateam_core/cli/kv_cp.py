@@ -28,12 +28,9 @@ def upload(
     0..n-1 (an existing chunk is a conflict, exit 4). Unlike ttm, a missing source file fails
     before the key is touched.
     """
-    from terrateam_core._artifacts import put_artifact
-
     source: Any = sys.stdin.buffer if src == "-" else Path(src)
     if layout == "ttm":
-        put_artifact(
-            client,
+        client.artifacts.put(
             key,
             source,
             layout="ttm",
@@ -43,8 +40,8 @@ def upload(
             concurrency=10,
         )
     else:
-        put_artifact(
-            client, key, source, layout="generation", read_caps=read_caps, write_caps=write_caps
+        client.artifacts.put(
+            key, source, layout="generation", read_caps=read_caps, write_caps=write_caps
         )
 
 
@@ -55,19 +52,18 @@ def download(client: TerrateamClient, key: str, dst: str, *, draft: bool) -> Non
     "no history yet"); unlike ttm, ``dst`` is replaced atomically and only after every
     checksum matched.
     """
-    from terrateam_core._artifacts import get_artifact
     from terrateam_core.errors import KVNotFoundError
 
     dest: Any = sys.stdout.buffer if dst == "-" else Path(dst)
     try:
-        get_artifact(client, key, dest, committed=not draft, concurrency=10)
+        client.artifacts.get(key, dest, committed=not draft, concurrency=10)
     except KVNotFoundError:
         if dst != "-":
             _write_empty(Path(dst))
 
 
 def _write_empty(path: Path) -> None:
-    from terrateam_core._artifacts_format import Sink
+    from terrateam_core._calls.artifacts_format import Sink
 
     sink = Sink(path)
     try:

@@ -1,69 +1,26 @@
-"""Pydantic v2 models of the Terrateam API: lenient responses, strict requests."""
+"""Pydantic v2 models of the Terrateam API: lenient responses, strict requests.
+
+One module per resource family (``identity``, ``kv``, ``artifacts``, ``runs``, ``server``, and the
+``capabilities`` every API key carries); each module's ``__all__`` is the one list of its public
+names, and this package re-exports them all.
+"""
 
 from __future__ import annotations
 
-from terrateam_core.models._artifacts import ArtifactInfo
-from terrateam_core.models._base import RequestModel, ResponseModel
-from terrateam_core.models._capabilities import (
-    KNOWN_CAPABILITIES,
-    Capability,
-    InstallationIdCapability,
-    VcsCapability,
-    capabilities_to_json,
-    parse_capability,
-)
-from terrateam_core.models._identity import ApiKey, CreatedApiKey, WhoAmI
-from terrateam_core.models._installations import (
-    TERMINAL_TASK_STATES,
-    TERMINAL_WORK_MANIFEST_STATES,
-    Dirspace,
-    GithubServerConfig,
-    GitlabServerConfig,
-    Installation,
-    PullRequest,
-    Repository,
-    ServerConfig,
-    Stack,
-    StackDirspace,
-    StackInner,
-    StepOutput,
-    Task,
-    WorkManifest,
-    WorkManifestDirspace,
-)
-from terrateam_core.models._kv import KVCount, KVKeyRef, KVRecord, KVSetRequest
+from terrateam_core.models import _base, artifacts, capabilities, identity, kv, runs, server
+from terrateam_core.models._base import *  # noqa: F403
+from terrateam_core.models.artifacts import *  # noqa: F403
+from terrateam_core.models.capabilities import *  # noqa: F403
+from terrateam_core.models.identity import *  # noqa: F403
+from terrateam_core.models.kv import *  # noqa: F403
+from terrateam_core.models.runs import *  # noqa: F403
+from terrateam_core.models.server import *  # noqa: F403
 
-__all__ = [
-    "KNOWN_CAPABILITIES",
-    "TERMINAL_TASK_STATES",
-    "TERMINAL_WORK_MANIFEST_STATES",
-    "ApiKey",
-    "ArtifactInfo",
-    "Capability",
-    "CreatedApiKey",
-    "Dirspace",
-    "GithubServerConfig",
-    "GitlabServerConfig",
-    "Installation",
-    "InstallationIdCapability",
-    "KVCount",
-    "KVKeyRef",
-    "KVRecord",
-    "KVSetRequest",
-    "PullRequest",
-    "Repository",
-    "RequestModel",
-    "ResponseModel",
-    "ServerConfig",
-    "Stack",
-    "StackDirspace",
-    "StackInner",
-    "StepOutput",
-    "Task",
-    "VcsCapability",
-    "WhoAmI",
-    "WorkManifest",
-    "WorkManifestDirspace",
-    "capabilities_to_json",
-    "parse_capability",
-]
+__all__: list[str] = []
+__all__ += _base.__all__
+__all__ += artifacts.__all__
+__all__ += capabilities.__all__
+__all__ += identity.__all__
+__all__ += kv.__all__
+__all__ += runs.__all__
+__all__ += server.__all__

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from terrateam_core import TerrateamClient
-from terrateam_core._artifacts_format import generation_key
+from terrateam_core._calls.artifacts_format import generation_key
 
 Run = Callable[..., Any]
 TERRATEAM_BIN = Path(sys.executable).parent / "terrateam"

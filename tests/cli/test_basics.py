@@ -222,7 +222,7 @@ def test_configure_tightens_existing_file(cli_proc: Run, cli_env: dict[str, str]
 
 def test_missing_credentials_is_one_line_error(cli: Run) -> None:
     """No API key anywhere: exit 1 (configuration), one line plus a hint, no traceback."""
-    pytest.importorskip("terrateam_core._client", reason="TerrateamClient not built yet")
+    pytest.importorskip("terrateam_core._sync.client", reason="TerrateamClient not built yet")
     result = cli("--base-url", "http://127.0.0.1:9", "whoami")
     assert result.exit_code == 1
     assert "Traceback" not in result.stderr

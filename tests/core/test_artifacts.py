@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from terrateam_core import AsyncTerrateamClient, TerrateamClient
-from terrateam_core._artifacts_format import generation_key
+from terrateam_core._calls.artifacts_format import generation_key
 from terrateam_core.errors import (
     ArtifactError,
     ChecksumMismatchError,

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from terrateam_core._artifacts_format import (
+from terrateam_core._calls.artifacts_format import (
     Manifest,
     Sink,
     decode_chunk,

@@ -12,8 +12,8 @@ import pytest
 
 from core.test_artifacts import ExplodingSource
 from terrateam_core import AsyncTerrateamClient
-from terrateam_core._artifacts_pool import ChunkPool
-from terrateam_core._artifacts_pool_async import AsyncChunkPool
+from terrateam_core._async.artifacts_pool import AsyncChunkPool
+from terrateam_core._sync.artifacts_pool import ChunkPool
 
 
 class Boom(Exception):

@@ -42,8 +42,8 @@ def test_sleep__each_client_uses_its_policy_sleep() -> None:
 
     policy = RetryPolicy(sleep=lambda s: slept.append(("sync", s)), async_sleep=async_sleep)
     with TerrateamClient("k", base_url="http://x", retry_policy=policy) as client:
-        client._sleep(1.5)
-    asyncio.run(AsyncTerrateamClient("k", base_url="http://x", retry_policy=policy)._sleep(2.5))
+        client.sleep(1.5)
+    asyncio.run(AsyncTerrateamClient("k", base_url="http://x", retry_policy=policy).sleep(2.5))
     # Without an injected async sleep the async client sleeps on the event loop (anyio).
-    asyncio.run(AsyncTerrateamClient("k", base_url="http://x")._sleep(0))
+    asyncio.run(AsyncTerrateamClient("k", base_url="http://x").sleep(0))
     assert slept == [("sync", 1.5), ("async", 2.5)]

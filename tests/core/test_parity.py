@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 import inspect
+import typing
 
 import terrateam_core
-from terrateam_core import AsyncTerrateamClient, TerrateamClient
-from terrateam_core.resources import kv, kv_async, reads, reads_async
+from terrateam_core import AsyncTerrateamClient, TerrateamClient, resources
 
-NAMESPACES = [
-    "kv",
-    "access_tokens",
-    "installations",
-    "repos",
-    "pull_requests",
-    "work_manifests",
-    "dirspaces",
-    "stacks",
-    "tasks",
-    "server",
+PAIRS = [
+    (getattr(resources, name), getattr(resources, f"Async{name}"))
+    for name in resources.__all__
+    if not name.startswith("Async")
 ]
-PAIRS = [(kv.KV, kv_async.AsyncKV)] + [
-    (getattr(reads, name), getattr(reads_async, f"Async{name}"))
-    for name in reads.__all__
-    if name[0].isupper()
+# The client's namespaces, found by their annotations (a new one needs no edit here).
+NAMESPACES = [
+    name
+    for name, tp in typing.get_type_hints(TerrateamClient).items()
+    if tp in {sync for sync, _ in PAIRS}
 ]
 
 

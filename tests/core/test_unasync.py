@@ -73,8 +73,8 @@ def test_generated_modules__carry_the_header_and_sources_do_not() -> None:
 def test_unasync_text__substitutions() -> None:
     """The table turns the async idioms we use into their sync twins."""
     src = (
-        "from terrateam_core._async_client import AsyncTerrateamClient\n"
-        "from terrateam_core.resources.kv_async import AsyncKV\n"
+        "from terrateam_core._async.client import AsyncTerrateamClient\n"
+        "from terrateam_core._async.kv import AsyncKV\n"
         "class _Async:\n"
         "    async def get(self) -> AsyncPaginator[int]:\n"
         "        async with self._http as h:\n"
@@ -86,8 +86,8 @@ def test_unasync_text__substitutions() -> None:
         "        await asyncio.sleep(1)\n"
     )
     out = unasync.unasync_text("from __future__ import annotations\n" + src)
-    assert "from terrateam_core._client import TerrateamClient" in out
-    assert "from terrateam_core.resources.kv import KV" in out
+    assert "from terrateam_core._sync.client import TerrateamClient" in out
+    assert "from terrateam_core._sync.kv import KV" in out
     assert "class _Sync:" in out
     assert "    def get(self) -> SyncPaginator[int]:" in out
     assert "        with self._http as h:" in out

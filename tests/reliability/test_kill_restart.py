@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from rel_helpers import EmulatorProcess, private_pg_database
 
 from terrateam_core import TerrateamClient, TerrateamError
-from terrateam_core._artifacts_format import generation_key
+from terrateam_core._calls.artifacts_format import generation_key
 from terrateam_emulator.testing import EmulatorAdmin
 
 KEY = "builds/app.bin"

@@ -167,7 +167,7 @@ def test_interrupted_ttm_upload_is_detected_by_download(  # type: ignore[no-unty
 def test_upload_that_never_wrote_a_chunk_is_detected(client, env, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The window between ttm's delete and the first chunk: the key reads as missing, which
     ttm turns into an empty file with exit 0; with the flag set the download fails."""
-    from terrateam_core._artifacts_format import upload_marker, upload_marker_key
+    from terrateam_core._calls.artifacts_format import upload_marker, upload_marker_key
 
     client.kv.set(upload_marker_key("hist/x"), upload_marker())
     dest = tmp_path / "hist"

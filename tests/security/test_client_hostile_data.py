@@ -14,7 +14,7 @@ import pytest
 from conftest_client import CannedServer
 
 from terrateam_core import TerrateamClient
-from terrateam_core._artifacts_format import generation_key
+from terrateam_core._calls.artifacts_format import generation_key
 from terrateam_core.errors import APIStatusError, ArtifactError, ChecksumMismatchError
 
 TERRATEAM = Path(sys.executable).parent / "terrateam"
@@ -148,9 +148,9 @@ def test_refresh_error_excerpt_never_echoes_the_api_key() -> None:
 
 
 def test_api_key_over_plain_http_warns_once(caplog: pytest.LogCaptureFixture) -> None:
-    from terrateam_core import _client_base
+    from terrateam_core import _client_common
 
-    _client_base._WARNED_HOSTS.discard("api.example.invalid")
+    _client_common._WARNED_HOSTS.discard("api.example.invalid")
     caplog.set_level(logging.WARNING, logger="terrateam_core")
     for _ in range(2):
         TerrateamClient(api_key="k" * 20, base_url="http://api.example.invalid").close()

@@ -1,6 +1,6 @@
 """Concurrent chunk calls for the sync artifact functions: a bounded thread pool.
 
-Hand-written twin of ``_artifacts_pool_async.py`` (tasks); the generated sync transfer code uses
+Hand-written twin of ``_async/artifacts_pool.py`` (tasks); the generated sync transfer code uses
 this one.
 """
 

@@ -11,9 +11,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from terrateam_core._base import Call, finish
-from terrateam_core._client_base import BaseClient, raw_call
-from terrateam_core._client_shell_async import AsyncClientShell
+from terrateam_core._async.identity import AsyncIdentityNamespaces
+from terrateam_core._async.kv import AsyncKVNamespaces
+from terrateam_core._async.runs import AsyncRunsNamespaces
+from terrateam_core._async.server import AsyncServerNamespaces
+from terrateam_core._async.shell import AsyncClientShell
+from terrateam_core._call import Call, finish
+from terrateam_core._calls import identity as _calls
+from terrateam_core._client_common import BaseClient, raw_call
 from terrateam_core._connection_env import (
     DEFAULT_TIMEOUT,
     request_timeout_from_env,
@@ -23,21 +28,9 @@ from terrateam_core._connection_env import (
 from terrateam_core._retry import RetryPolicy
 from terrateam_core.errors import APIStatusError
 from terrateam_core.models import WhoAmI
-from terrateam_core.resources import _calls
-from terrateam_core.resources.kv_async import AsyncKV
-from terrateam_core.resources.reads_async import (
-    AsyncAccessTokens,
-    AsyncDirspaces,
-    AsyncInstallations,
-    AsyncPullRequests,
-    AsyncRepos,
-    AsyncServer,
-    AsyncStacks,
-    AsyncTasks,
-    AsyncWorkManifests,
-)
 
 if TYPE_CHECKING:
+    from terrateam_core._async.session import AsyncKVOwner, AsyncSession
     from terrateam_core.token_cache import TokenCache
 
 __all__ = ["AsyncTerrateamClient"]
@@ -45,7 +38,14 @@ __all__ = ["AsyncTerrateamClient"]
 T = TypeVar("T")
 
 
-class AsyncTerrateamClient(AsyncClientShell, BaseClient):
+class AsyncTerrateamClient(
+    AsyncIdentityNamespaces,
+    AsyncKVNamespaces,
+    AsyncRunsNamespaces,
+    AsyncServerNamespaces,
+    AsyncClientShell,
+    BaseClient,
+):
     """Asynchronous Terrateam client.
 
     Credentials and defaults come from the arguments, then ``TERRATEAM_*`` (and ``TTM_API_KEY``),
@@ -80,25 +80,19 @@ class AsyncTerrateamClient(AsyncClientShell, BaseClient):
     Namespaces (one per resource family; every call may override ``vcs`` and, where it
     applies, ``installation_id``):
 
-    - ``kv``: the KV store and binary artifacts (``get``, ``set``, ``cas``, ``iter``,
-      ``put_artifact``, ``get_artifact`` …)
+    - ``kv``: the KV store (``get``, ``set``, ``cas``, ``iter``, ``update`` …)
+    - ``artifacts``: binary files in the KV store (``put``, ``get``, ``info``, ``delete``; also
+      ``kv.put_artifact`` …)
     - ``access_tokens``: API keys (``create``, ``list``, ``delete``)
     - ``installations``, ``repos``, ``pull_requests``: what the user can reach
     - ``work_manifests``: runs (``list``, ``get``, ``outputs``, ``wait``)
     - ``dirspaces``, ``stacks``, ``tasks``, ``server``
     - ``whoami()``, ``get_access_token()``, ``request()``: the rest
-    """
 
-    kv: AsyncKV
-    access_tokens: AsyncAccessTokens
-    installations: AsyncInstallations
-    repos: AsyncRepos
-    pull_requests: AsyncPullRequests
-    work_manifests: AsyncWorkManifests
-    dirspaces: AsyncDirspaces
-    stacks: AsyncStacks
-    tasks: AsyncTasks
-    server: AsyncServer
+    Each family's module declares its namespaces (``AsyncRunsNamespaces`` …), built on first
+    use; they reach the client only through :class:`~terrateam_core._async.session.AsyncSession`
+    (``execute``, ``scope``, ``scope_vcs``, ``sleep``, ``policy``, ``clock``).
+    """
 
     def __init__(
         self,
@@ -151,16 +145,6 @@ class AsyncTerrateamClient(AsyncClientShell, BaseClient):
             timeout=timeout,
             follow_redirects=False,
         )
-        self.kv = AsyncKV(self)
-        self.access_tokens = AsyncAccessTokens(self)
-        self.installations = AsyncInstallations(self)
-        self.repos = AsyncRepos(self)
-        self.pull_requests = AsyncPullRequests(self)
-        self.work_manifests = AsyncWorkManifests(self)
-        self.dirspaces = AsyncDirspaces(self)
-        self.stacks = AsyncStacks(self)
-        self.tasks = AsyncTasks(self)
-        self.server = AsyncServer(self)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -184,7 +168,7 @@ class AsyncTerrateamClient(AsyncClientShell, BaseClient):
 
     async def whoami(self) -> WhoAmI:
         """The calling user (``GET /api/v1/whoami``)."""
-        return await self._execute(_calls.whoami())
+        return await self.execute(_calls.whoami())
 
     async def get_access_token(self) -> str:
         """Return a valid access token (cached, refreshed when needed).
@@ -202,7 +186,7 @@ class AsyncTerrateamClient(AsyncClientShell, BaseClient):
                     partial(self._send, left=left, auth=None), self._request_timeout(left)
                 )
             except (httpx.TransportError, APIStatusError) as exc:
-                await self._sleep(self._after_exception(call, exc, attempt, deadline))
+                await self.sleep(self._after_exception(call, exc, attempt, deadline))
 
     async def request(
         self,
@@ -223,11 +207,15 @@ class AsyncTerrateamClient(AsyncClientShell, BaseClient):
         call = raw_call(
             method, path, params=params, json=json, headers=headers, authenticate=authenticate
         )
-        return await self._execute(call)
+        return await self.execute(call)
 
     # -- the send loop ------------------------------------------------------------------------
 
-    async def _execute(self, call: Call[T]) -> T:
+    async def execute(self, call: Call[T]) -> T:
+        """Send ``call`` with retries within the total deadline; its parsed result or error.
+
+        The session seam (``AsyncSession.execute``): every namespace sends through it.
+        """
         self._check_loop()
         deadline = self._deadline()
         attempt = 0
@@ -239,10 +227,16 @@ class AsyncTerrateamClient(AsyncClientShell, BaseClient):
             try:
                 response = await self._send(request, left, None if call.anonymous else self._auth)
             except (httpx.TransportError, APIStatusError) as exc:
-                await self._sleep(self._after_exception(call, exc, attempt, deadline))
+                await self.sleep(self._after_exception(call, exc, attempt, deadline))
                 continue
             delay = self._after_response(call, response, attempt, started, deadline)
             if delay is None:
                 return finish(call, response, attempt)
             await response.aclose()
-            await self._sleep(delay)
+            await self.sleep(delay)
+
+
+if TYPE_CHECKING:
+    # The client is the session its namespaces send through: mypy checks it keeps the protocol.
+    _SESSION: type[AsyncSession] = AsyncTerrateamClient
+    _KV_OWNER: type[AsyncKVOwner] = AsyncTerrateamClient

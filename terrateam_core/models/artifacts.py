@@ -1,4 +1,4 @@
-"""Artifact metadata (the artifact functions live in ``terrateam_core._artifacts``)."""
+"""Artifact metadata (the operations are ``client.artifacts``, in ``_async/artifacts.py``)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Installation-scoped read models (repos, PRs, work manifests, dirspaces, outputs, stacks,
-tasks, server config). Enums are open strings; known values are listed in the docstrings."""
+"""The runs family: installations, repos, PRs, work manifests, dirspaces, outputs, stacks,
+tasks. Enums are open strings; known values are listed in the docstrings."""
 
 from __future__ import annotations
 
@@ -14,12 +14,9 @@ __all__ = [
     "TERMINAL_TASK_STATES",
     "TERMINAL_WORK_MANIFEST_STATES",
     "Dirspace",
-    "GithubServerConfig",
-    "GitlabServerConfig",
     "Installation",
     "PullRequest",
     "Repository",
-    "ServerConfig",
     "Stack",
     "StackDirspace",
     "StackInner",
@@ -184,28 +181,3 @@ class Task(ResponseModel):
     def done(self) -> bool:
         """True once the task reached a final state."""
         return self.state in TERMINAL_TASK_STATES
-
-
-class GithubServerConfig(ResponseModel):
-    """GitHub settings of the server."""
-
-    api_base_url: str | None = None
-    app_client_id: str | None = None
-    app_url: str | None = None
-    web_base_url: str | None = None
-
-
-class GitlabServerConfig(ResponseModel):
-    """GitLab settings of the server."""
-
-    api_base_url: str | None = None
-    app_id: str | None = None
-    redirect_url: str | None = None
-    web_base_url: str | None = None
-
-
-class ServerConfig(ResponseModel):
-    """``GET /api/v1/server/config``: a key per configured VCS."""
-
-    github: GithubServerConfig | None = None
-    gitlab: GitlabServerConfig | None = None

@@ -1,8 +1,10 @@
-"""The I/O-free core shared by both clients: calls, URLs, response → model or error.
+"""One API call as a value: :class:`Call` and the pure helpers around it (URL building, input
+checks, response → model or error).
 
 A :class:`Call` describes one API operation completely (method, path, query, body, whether it
 may be repeated, which statuses mean success, how to parse, per-operation error overrides).
-The sync and async clients only send it, loop for retries, and sleep.
+Nothing here knows about clients, settings or retries (that is ``_client_common.py``); the
+clients only send a call, loop for retries, and sleep.
 """
 
 from __future__ import annotations
@@ -41,7 +43,6 @@ __all__ = [
     "finish",
     "json_body",
     "model_parser",
-    "namespace_repr",
     "quote_segment",
     "user_agent",
 ]
@@ -74,17 +75,6 @@ def check_uuid(name: str, value: str) -> str:
             f"{name} must be a UUID such as 3fa85f64-5717-4562-b3fc-2c963f66afa6, got {value!r}",
             argument=name,
         ) from None
-
-
-def namespace_repr(namespace: object, client: object) -> str:
-    """``<WorkManifests: list, get, outputs, wait — client TerrateamClient(...)>``: what a
-    namespace offers, for the REPL and notebooks (the default repr shows an address)."""
-    methods = sorted(
-        name
-        for name in dir(type(namespace))
-        if not name.startswith("_") and callable(getattr(type(namespace), name))
-    )
-    return f"<{type(namespace).__name__}: {', '.join(methods)} — client {client!r}>"
 
 
 def quote_segment(value: str | int) -> str:

@@ -1,5 +1,5 @@
-"""Calls (no I/O) for every non-KV endpoint: identity, access tokens, installation reads,
-tasks and server config; plus the I/O-free helpers of the ``reads`` namespaces."""
+"""Calls (no I/O) of the runs family: installations, repos, pull requests, work manifests,
+dirspaces, outputs, stacks and tasks; plus the I/O-free helpers of its namespaces."""
 
 from __future__ import annotations
 
@@ -7,49 +7,34 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import SecretStr
 
-from terrateam_core._base import Call, check_uuid, json_body, model_parser, quote_segment
+from terrateam_core._call import Call, check_uuid, model_parser, quote_segment
 from terrateam_core._pagination import Page, next_page_tokens
 from terrateam_core.errors import NotFoundError, TaskFailedError
 from terrateam_core.models import (
-    ApiKey,
-    CreatedApiKey,
     Dirspace,
     Installation,
     PullRequest,
     Repository,
-    ServerConfig,
     Stack,
     StepOutput,
     Task,
-    WhoAmI,
     WorkManifest,
-    capabilities_to_json,
-    parse_capability,
 )
 
 __all__ = [
-    "access_token_create",
-    "access_token_delete",
-    "access_token_list",
+    "MAX_PAGE",
     "check_final_task",
-    "client_id",
-    "created_key",
     "dirspaces_page",
-    "find_new_key",
     "installations",
-    "new_keys",
     "no_match",
     "outputs_query",
     "poll_delays",
     "pull_requests_page",
     "repos_page",
     "repos_refresh",
-    "server_config",
     "stacks",
     "task",
-    "whoami",
     "wm_not_found",
     "work_manifest_outputs_page",
     "work_manifests_page",
@@ -82,44 +67,6 @@ def _page_params(
 
 def _inst_path(vcs: str, installation_id: int) -> str:
     return f"/api/v1/{quote_segment(vcs)}/installations/{int(installation_id)}"
-
-
-def whoami() -> Call[WhoAmI]:
-    """``GET /api/v1/whoami``."""
-    return Call("GET", "/api/v1/whoami", model_parser(WhoAmI))
-
-
-def access_token_create(vcs: str, name: str, capabilities: Sequence[Any]) -> Call[str]:
-    """``POST /api/v1/{vcs}/access-token`` → the new key (never retried: it is not idempotent)."""
-    if not isinstance(name, str):
-        raise TypeError("name must be a str")
-    caps = capabilities_to_json([parse_capability(c) for c in capabilities])
-    return Call(
-        "POST",
-        f"/api/v1/{quote_segment(vcs)}/access-token",
-        model_parser(str, key="refresh_token"),
-        body=json_body({"name": name, "capabilities": caps}),
-        idempotent=False,
-    )
-
-
-def access_token_list(vcs: str) -> Call[list[ApiKey]]:
-    """``GET /api/v1/{vcs}/access-token`` (the server returns the first 100 by name)."""
-    return Call(
-        "GET",
-        f"/api/v1/{quote_segment(vcs)}/access-token",
-        model_parser(list[ApiKey], key="results"),
-    )
-
-
-def access_token_delete(vcs: str, key_id: str) -> Call[None]:
-    """``DELETE /api/v1/{vcs}/access-token?id=…`` (200 whether or not it existed)."""
-    return Call(
-        "DELETE",
-        f"/api/v1/{quote_segment(vcs)}/access-token",
-        lambda _r: None,
-        params=[("id", check_uuid("API key id", key_id))],
-    )
 
 
 def installations(vcs: str) -> Call[list[Installation]]:
@@ -260,16 +207,6 @@ def task(task_id: str) -> Call[Task]:
     return Call("GET", f"/api/v1/tasks/{check_uuid('task id', task_id)}", model_parser(Task))
 
 
-def server_config() -> Call[ServerConfig]:
-    """``GET /api/v1/server/config`` (no authentication needed)."""
-    return Call("GET", "/api/v1/server/config", model_parser(ServerConfig))
-
-
-def client_id() -> Call[str]:
-    """``GET /api/v1/github/client_id``."""
-    return Call("GET", "/api/v1/github/client_id", model_parser(str, key="client_id"))
-
-
 # -- helpers of the namespaces (shared by the sync and async twins) ------------------------------
 
 
@@ -282,28 +219,6 @@ def poll_delays(
         yield delay
         if poll_interval is None:
             delay = min(maximum, delay * mult)
-
-
-def new_keys(before: list[ApiKey], after: list[ApiKey], name: str) -> list[ApiKey]:
-    """The keys with this name that appeared between two listings."""
-    old = {k.id for k in before}
-    return [k for k in after if k.id not in old and k.name == name]
-
-
-def find_new_key(before: list[ApiKey], after: list[ApiKey], name: str) -> ApiKey | None:
-    """The key that appeared between two listings with this name, if exactly one did."""
-    fresh = new_keys(before, after, name)
-    return fresh[0] if len(fresh) == 1 else None
-
-
-def created_key(refresh: str, name: str, new: ApiKey | None) -> CreatedApiKey:
-    """The result of ``access_tokens.create`` (the secret wrapped so it never prints)."""
-    return CreatedApiKey(
-        id=new.id if new else None,
-        name=name,
-        refresh_token=SecretStr(refresh),
-        capabilities=new.capabilities if new else [],
-    )
 
 
 def wm_not_found(wm_id: str, path: str) -> NotFoundError:

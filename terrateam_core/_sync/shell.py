@@ -1,6 +1,6 @@
 """What only the sync client does differently: sleep in the calling thread, any thread.
 
-Hand-written twin of ``_client_shell_async.py``; the generated ``TerrateamClient`` mixes it in.
+Hand-written twin of ``_async/shell.py``; the generated ``TerrateamClient`` mixes it in.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ class ClientShell:
     _policy: RetryPolicy
     _http: Any
 
-    def _sleep(self, seconds: float) -> None:
+    def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` as the retry policy says (the session seam, ``Session.sleep``)."""
         self._policy.sleep(seconds)
 
     def _check_loop(self) -> None:

@@ -1,4 +1,9 @@
-"""What both clients share without I/O: settings, auth, request building, retry decisions, logs."""
+"""The clients' common, I/O-free half: settings, auth, scope, request building, retry decisions.
+
+``BaseClient`` is what ``TerrateamClient`` and ``AsyncTerrateamClient`` share apart from the
+send loop itself (``_async/client.py`` and its generated twin). Describing a single call is
+``_call.py``'s job.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from terrateam_core._auth import TerrateamAuth
-from terrateam_core._base import Call, build_url, json_body, quote_segment, user_agent
+from terrateam_core._call import Call, build_url, json_body, quote_segment, user_agent
 from terrateam_core._logging import logger, redact_body
 from terrateam_core._retry import RetryPolicy, retry_delay_for_exception, retry_delay_for_status
 from terrateam_core.config import (
@@ -198,15 +203,26 @@ class BaseClient:
             f"installation_id={self.installation_id!r})"
         )
 
-    # -- scoping ------------------------------------------------------------------------------
+    # -- the session seam (what namespaces use; see _async/session.py) ------------------------
 
-    def _scope_vcs(self, vcs: str | None) -> str:
+    @property
+    def policy(self) -> RetryPolicy:
+        """The retry policy: backoff, attempts, and the sleep that waits."""
+        return self._policy
+
+    def clock(self) -> float:
+        """Monotonic seconds (the ``monotonic`` given to the client)."""
+        return self._monotonic()
+
+    def scope_vcs(self, vcs: str | None) -> str:
+        """The VCS of a call: ``vcs`` or the client's default, checked (the session seam)."""
         value = vcs or self._settings.vcs
         if value not in ("github", "gitlab"):
             raise ConfigurationError(f"vcs must be github or gitlab, got {value!r}", setting="vcs")
         return value
 
-    def _scope(self, vcs: str | None, installation_id: int | str | None) -> tuple[str, int]:
+    def scope(self, vcs: str | None, installation_id: int | str | None) -> tuple[str, int]:
+        """VCS and installation of a per-installation call, defaults filled in (the seam)."""
         inst = installation_id if installation_id is not None else self._settings.installation_id
         if inst is None:
             raise ConfigurationError(
@@ -221,7 +237,7 @@ class BaseClient:
             raise ConfigurationError(
                 f"installation id must be an integer, got {inst!r}", setting="installation_id"
             ) from None
-        return self._scope_vcs(vcs), number
+        return self.scope_vcs(vcs), number
 
     # -- sending (no I/O) ---------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """Concurrent chunk calls for the async artifact functions: asyncio tasks.
 
-Hand-written twin of ``_artifacts_pool.py`` (threads); the transfer code is written once against
-this interface and its sync form is generated (see ``scripts/unasync.py``).
+Hand-written twin of ``_sync/artifacts_pool.py`` (threads); the transfer code is written once
+against this interface and its sync form is generated (see ``scripts/unasync.py``).
 """
 
 from __future__ import annotations

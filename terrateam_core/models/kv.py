@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field
 
 from terrateam_core.models._base import RequestModel, ResponseModel
-from terrateam_core.models._capabilities import Capability
+from terrateam_core.models.capabilities import Capability
 
 __all__ = ["KVCount", "KVKeyRef", "KVRecord", "KVSetRequest"]
 

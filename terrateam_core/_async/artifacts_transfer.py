@@ -12,7 +12,8 @@ from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
-from terrateam_core._artifacts_format import (
+from terrateam_core._async.artifacts_pool import AsyncChunkPool, Handle
+from terrateam_core._calls.artifacts_format import (
     MAX_CHUNKS,
     Manifest,
     Progress,
@@ -25,11 +26,11 @@ from terrateam_core._artifacts_format import (
     iter_source_chunks,
     manifest_info,
 )
-from terrateam_core._artifacts_pool_async import AsyncChunkPool, Handle
 from terrateam_core.errors import ArtifactError, ChecksumMismatchError
 
 if TYPE_CHECKING:
-    from terrateam_core._async_client import AsyncTerrateamClient
+    # Anything with a ``kv`` store: the artifacts namespace passes itself (no client import).
+    from terrateam_core._async.session import AsyncKVOwner as AsyncTerrateamClient
     from terrateam_core.models import ArtifactInfo
 
 __all__ = ["read", "upload_chunks"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from terrateam_core._base import Call, check_smallint, json_body, model_parser, quote_segment
+from terrateam_core._call import Call, check_smallint, json_body, model_parser, quote_segment
 from terrateam_core.errors import (
     InvalidArgumentError,
     KVConflictError,

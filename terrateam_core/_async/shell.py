@@ -1,6 +1,6 @@
 """What only the async client does differently: sleep on the event loop, stay on one loop.
 
-Hand-written twin of ``_client_shell.py``; ``AsyncTerrateamClient`` mixes it in, and the
+Hand-written twin of ``_sync/shell.py``; ``AsyncTerrateamClient`` mixes it in, and the
 generated ``TerrateamClient`` mixes in ``ClientShell`` instead (see ``scripts/unasync.py``).
 """
 
@@ -26,7 +26,8 @@ class AsyncClientShell:
     _http: Any
     _loop: asyncio.AbstractEventLoop | None = None
 
-    async def _sleep(self, seconds: float) -> None:
+    async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` as the retry policy says (the session seam, ``AsyncSession.sleep``)."""
         if self._policy.async_sleep is not None:
             await self._policy.async_sleep(seconds)  # type: ignore[misc]
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 
 from terrateam_core.models._base import ResponseModel
-from terrateam_core.models._capabilities import Capability
+from terrateam_core.models.capabilities import Capability
 
 __all__ = ["ApiKey", "CreatedApiKey", "WhoAmI"]
 

@@ -1,15 +1,15 @@
-"""The ``kv`` namespace: typed get/set/cas/delete/count/size/iter/commit, the CAS ``update`` loop,
-and artifacts (delegated to ``terrateam_core._artifacts_async``)."""
+"""The kv family: ``client.kv`` (typed get/set/cas/delete/count/size/iter/commit, the CAS
+``update`` loop) and ``client.artifacts`` (binary files stored in KV, ``artifacts.py``)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from terrateam_core._base import namespace_repr
-from terrateam_core.errors import KVConflictError, KVNotFoundError, ServerError
-from terrateam_core.models import ArtifactInfo, KVCount, KVKeyRef, KVRecord
-from terrateam_core.resources._kv_calls import (
+from terrateam_core._async.artifacts import DEFAULT_CONCURRENCY, AsyncArtifacts
+from terrateam_core._async.session import AsyncNamespaceBase, AsyncSession, Scope
+from terrateam_core._calls.artifacts_format import ArtifactDest, ArtifactSource, Layout, Progress
+from terrateam_core._calls.kv import (
     CapsArg,
     KeyArg,
     KVCalls,
@@ -18,26 +18,22 @@ from terrateam_core.resources._kv_calls import (
     in_scope,
     same_value,
 )
-
-if TYPE_CHECKING:
-    from terrateam_core._async_client import AsyncTerrateamClient
+from terrateam_core._namespace import namespace
+from terrateam_core.errors import KVConflictError, KVNotFoundError, ServerError
+from terrateam_core.models import ArtifactInfo, KVCount, KVKeyRef, KVRecord
 
 __all__ = ["AsyncKV"]
 
-Scope = int | str | None
 
-
-class AsyncKV:
+class AsyncKV(AsyncNamespaceBase):
     """KV store of one installation (``client.kv``); every call may override vcs/installation."""
 
-    def __init__(self, client: AsyncTerrateamClient) -> None:
-        self._client = client
-
-    def __repr__(self) -> str:
-        return namespace_repr(self, self._client)
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        self._artifacts = AsyncArtifacts(session, self)
 
     def _calls(self, vcs: str | None, installation_id: Scope) -> KVCalls:
-        v, i = self._client._scope(vcs, installation_id)
+        v, i = self._session.scope(vcs, installation_id)
         return KVCalls(v, i)
 
     async def get(
@@ -54,7 +50,7 @@ class AsyncKV:
         call = self._calls(vcs, installation_id).get(
             key, idx=idx, committed=committed, select=select
         )
-        return await self._client._execute(call)
+        return await self._session.execute(call)
 
     async def get_or_none(
         self,
@@ -102,7 +98,7 @@ class AsyncKV:
             cas=False,
             version=None,
         )
-        return await self._client._execute(call)
+        return await self._session.execute(call)
 
     async def cas(
         self,
@@ -132,7 +128,7 @@ class AsyncKV:
             cas=True,
             version=version,
         )
-        return await self._client._execute(call)
+        return await self._session.execute(call)
 
     async def delete(
         self,
@@ -145,7 +141,7 @@ class AsyncKV:
     ) -> bool:
         """Delete the key (every idx unless ``idx``); True if a row was deleted."""
         call = self._calls(vcs, installation_id).delete(key, idx=idx, version=version)
-        return await self._client._execute(call)
+        return await self._session.execute(call)
 
     async def count(
         self,
@@ -157,7 +153,7 @@ class AsyncKV:
     ) -> KVCount:
         """Count the idx rows of exactly this key; ``KVCount(0, None)`` when there are none."""
         call = self._calls(vcs, installation_id).count(key, committed=committed)
-        return await self._client._execute(call)
+        return await self._session.execute(call)
 
     async def size(
         self,
@@ -171,7 +167,7 @@ class AsyncKV:
         """Characters of the stored JSON text over the key's rows; 0 when nothing matches."""
         calls = self._calls(vcs, installation_id)
         try:
-            return await self._client._execute(calls.size(key, idx=idx, committed=committed))
+            return await self._session.execute(calls.size(key, idx=idx, committed=committed))
         except ServerError as exc:
             if exc.status_code != 500:
                 raise
@@ -221,7 +217,7 @@ class AsyncKV:
                 select=select,
                 limit=n,
             )
-            page = await self._client._execute(call)
+            page = await self._session.execute(call)
             for record in page:
                 if not first and not in_scope(
                     record, start_key=key, prefix=prefix, exact_key=exact
@@ -243,7 +239,7 @@ class AsyncKV:
         vcs: str | None = None,
     ) -> list[KVKeyRef]:
         """Commit uncommitted rows (``key`` or ``(key, idx)``); returns the rows flipped."""
-        return await self._client._execute(self._calls(vcs, installation_id).commit(keys))
+        return await self._session.execute(self._calls(vcs, installation_id).commit(keys))
 
     async def update(
         self,
@@ -294,28 +290,84 @@ class AsyncKV:
             path="(kv update)",
         )
 
-    # Artifacts: implemented in terrateam_core._artifacts_async (chunks in parallel).
+    # Artifacts under their older names: the same operations as ``client.artifacts``.
 
-    async def put_artifact(self, key: str, source: Any, **kwargs: Any) -> ArtifactInfo:
-        """Upload bytes, a path or a binary stream as an artifact (see docs/artifacts.md)."""
-        from terrateam_core import _artifacts_async
+    async def put_artifact(
+        self,
+        key: str,
+        source: ArtifactSource,
+        *,
+        chunk_size: int | None = None,
+        content_type: str | None = None,
+        layout: Layout = "generation",
+        progress: Progress | None = None,
+        committed: bool = True,
+        read_caps: CapsArg = None,
+        write_caps: CapsArg = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        installation_id: Scope = None,
+        vcs: str | None = None,
+    ) -> ArtifactInfo:
+        """Upload bytes, a path or a binary stream as an artifact: :meth:`AsyncArtifacts.put`."""
+        return await self._artifacts.put(
+            key,
+            source,
+            chunk_size=chunk_size,
+            content_type=content_type,
+            layout=layout,
+            progress=progress,
+            committed=committed,
+            read_caps=read_caps,
+            write_caps=write_caps,
+            concurrency=concurrency,
+            installation_id=installation_id,
+            vcs=vcs,
+        )
 
-        return await _artifacts_async.put_artifact(self._client, key, source, **kwargs)
+    async def get_artifact(
+        self,
+        key: str,
+        dest: ArtifactDest,
+        *,
+        progress: Progress | None = None,
+        committed: bool = True,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        installation_id: Scope = None,
+        vcs: str | None = None,
+    ) -> ArtifactInfo:
+        """Download an artifact, verifying every checksum: :meth:`AsyncArtifacts.get`."""
+        return await self._artifacts.get(
+            key,
+            dest,
+            progress=progress,
+            committed=committed,
+            concurrency=concurrency,
+            installation_id=installation_id,
+            vcs=vcs,
+        )
 
-    async def get_artifact(self, key: str, dest: Any, **kwargs: Any) -> ArtifactInfo:
-        """Download an artifact into a path or binary file, verifying every checksum."""
-        from terrateam_core import _artifacts_async
+    async def artifact_info(
+        self,
+        key: str,
+        *,
+        committed: bool = True,
+        installation_id: Scope = None,
+        vcs: str | None = None,
+    ) -> ArtifactInfo:
+        """Describe a stored artifact without downloading it: :meth:`AsyncArtifacts.info`."""
+        return await self._artifacts.info(
+            key, committed=committed, installation_id=installation_id, vcs=vcs
+        )
 
-        return await _artifacts_async.get_artifact(self._client, key, dest, **kwargs)
+    async def delete_artifact(
+        self, key: str, *, installation_id: Scope = None, vcs: str | None = None
+    ) -> bool:
+        """Delete an artifact (pointer and chunks): :meth:`AsyncArtifacts.delete`."""
+        return await self._artifacts.delete(key, installation_id=installation_id, vcs=vcs)
 
-    async def artifact_info(self, key: str, **kwargs: Any) -> ArtifactInfo:
-        """Describe a stored artifact without downloading it."""
-        from terrateam_core import _artifacts_async
 
-        return await _artifacts_async.artifact_info(self._client, key, **kwargs)
+class AsyncKVNamespaces:
+    """The kv family's namespaces, inherited by the client (see ``_namespace.namespace``)."""
 
-    async def delete_artifact(self, key: str, **kwargs: Any) -> bool:
-        """Delete an artifact (its pointer and chunks); True if anything was deleted."""
-        from terrateam_core import _artifacts_async
-
-        return await _artifacts_async.delete_artifact(self._client, key, **kwargs)
+    kv: AsyncKV = namespace(AsyncKV)
+    artifacts: AsyncArtifacts = namespace(lambda c: AsyncArtifacts(c, c.kv))
