@@ -17,7 +17,6 @@ from terrateam_core._artifacts_format import (
     Manifest,
     Progress,
     decode_chunk,
-    encode_chunk,
     generation_key,
     info,
     is_chunk,
@@ -26,6 +25,7 @@ from terrateam_core._artifacts_format import (
     manifest_info,
 )
 from terrateam_core._artifacts_pool_async import AsyncChunkPool, Handle
+from terrateam_core._codec import chunk_json
 from terrateam_core.errors import ArtifactError, ChecksumMismatchError
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ async def upload_chunks(
             hasher.update(raw)
             size += len(raw)
             count += 1
-            record = encode_chunk(raw)
+            record = chunk_json(raw)  # the JSON body's bytes, no dict: see _codec
             handle = pool.submit(
                 client.kv.cas, chunk_key, record, idx=idx, committed=committed, **caps, **scope
             )

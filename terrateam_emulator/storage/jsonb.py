@@ -20,6 +20,7 @@ __all__ = [
     "canonicalise",
     "loads_lossless",
     "normalise",
+    "pg_from_compact",
     "render_pg",
     "to_compact",
     "to_plain",
@@ -82,6 +83,8 @@ def _pg_numeric(text: str) -> str:
 def _check_string(s: str) -> None:
     if "\x00" in s:
         raise JsonbError("unsupported Unicode escape sequence")
+    if s.isascii():  # O(1) in CPython: no lone surrogate, no need to copy megabytes to check
+        return
     try:
         s.encode("utf-8")
     except UnicodeEncodeError as exc:  # lone surrogate escapes
@@ -105,8 +108,11 @@ def _pg_escape(match: re.Match[str]) -> str:
     return _PG_ESCAPES.get(ch) or f"\\u{ord(ch):04x}"
 
 
-def _pg_string(s: str) -> str:
-    # A regex pass, not a per-character loop: artifact chunks are megabytes of base64.
+def _pg_string(s: str, plain: bool = False) -> str:
+    # A regex pass, not a per-character loop: artifact chunks are megabytes of base64. A
+    # ``plain`` string (see `canonicalise`) has nothing to escape, so it is not even scanned.
+    if plain:
+        return '"' + s + '"'
     return '"' + _PG_ESCAPE.sub(_pg_escape, s) + '"'
 
 
@@ -143,8 +149,9 @@ def normalise(value: Any) -> Any:
     raise JsonbError(f"not a JSON value: {type(value).__name__}")
 
 
-def render_pg(value: Any) -> str:
-    """Render a `normalise`d value exactly as PostgreSQL's ``jsonb::text``."""
+def render_pg(value: Any, plain: bool = False) -> str:
+    """Render a `normalise`d value exactly as PostgreSQL's ``jsonb::text`` (``plain``: see
+    `canonicalise`)."""
     if value is None:
         return "null"
     if value is True:
@@ -154,10 +161,14 @@ def render_pg(value: Any) -> str:
     if isinstance(value, Num):
         return str(value)
     if isinstance(value, str):
-        return _pg_string(value)
+        return _pg_string(value, plain)
     if isinstance(value, list):
-        return "[" + ", ".join(render_pg(v) for v in value) + "]"
-    return "{" + ", ".join(f"{_pg_string(k)}: {render_pg(v)}" for k, v in value.items()) + "}"
+        return "[" + ", ".join(render_pg(v, plain) for v in value) + "]"
+    return (
+        "{"
+        + ", ".join(f"{_pg_string(k, plain)}: {render_pg(v, plain)}" for k, v in value.items())
+        + "}"
+    )
 
 
 def _yojson_number(text: str) -> str:
@@ -171,8 +182,9 @@ def _yojson_number(text: str) -> str:
     return repr(f)
 
 
-def to_compact(value: Any) -> str:
-    """Render a `normalise`d value as the compact JSON the server answers with."""
+def to_compact(value: Any, plain: bool = False) -> str:
+    """Render a `normalise`d value as the compact JSON the server answers with (``plain``: see
+    `canonicalise`)."""
     if value is None:
         return "null"
     if value is True:
@@ -182,25 +194,40 @@ def to_compact(value: Any) -> str:
     if isinstance(value, Num):
         return _yojson_number(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return '"' + value + '"' if plain else json.dumps(value, ensure_ascii=False)
     if isinstance(value, list):
-        return "[" + ",".join(to_compact(v) for v in value) + "]"
+        return "[" + ",".join(to_compact(v, plain) for v in value) + "]"
     return (
         "{"
-        + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{to_compact(v)}" for k, v in value.items())
+        + ",".join(f"{to_compact(k, plain)}:{to_compact(v, plain)}" for k, v in value.items())
         + "}"
     )
 
 
-def canonicalise(value: Any) -> tuple[str, str, int]:
+def canonicalise(value: Any, *, plain_strings: bool = False) -> tuple[str, str, int]:
     """Return ``(pg_text, compact_json, size)`` for a parsed value (from `loads_lossless`).
+
+    ``plain_strings``: the caller knows that no string in ``value`` holds a character JSON
+    escapes (``"``, ``\\``, U+0000-U+001F), e.g. because it was parsed from a JSON text without
+    a single backslash (raw control characters are not JSON). Strings are then copied as they
+    are instead of scanned: for megabyte base64 strings that is most of the work.
 
     Raises:
         JsonbError: PostgreSQL would reject the value (the server answers 500).
     """
     norm = normalise(value)
-    pg = render_pg(norm)
-    return pg, to_compact(norm), len(pg)
+    pg = render_pg(norm, plain_strings)
+    return pg, to_compact(norm, plain_strings), len(pg)
+
+
+def pg_from_compact(pg: str) -> bool:
+    """Whether ``pg`` (a `canonicalise` pg text) can be rebuilt from its compact form.
+
+    True when it holds no ``.``: then it has no fractional number, the only thing the compact
+    form renders differently (Yojson's shortest float), so parsing the compact text gives the
+    same tree. Stores use it to keep one copy of megabyte values instead of two.
+    """
+    return "." not in pg
 
 
 def to_plain(value: Any) -> Any:
