@@ -8,13 +8,13 @@ installed ``terrateam`` console script (start-up included, as a CI job would pay
 * our default artifact path: ``artifact push KEY FILE`` then ``artifact pull KEY FILE``
   (1 MiB chunks, generation layout with atomic publish, 8 in flight).
 
-Usage: ``.venv/bin/python bench/cli_kv_cp.py [--mib 50] [--runs 1] [--json PATH]``.
+Usage: ``.venv/bin/python bench/cli_kv_cp.py [--mib 50] [--runs 1] [--json PATH]``
+(``--json`` writes through ``bench/_results.py``: figure ``kv_cp_vs_ttm``, goal >= 2x).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -25,6 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _results import Figure, write_results
 from core_artifacts import start_emulator
 
 BIN = Path(sys.executable).parent / "terrateam"
@@ -48,7 +49,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=1, help="repetitions (the best is reported)")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
-    results: dict[str, Any] = {"mib": args.mib}
+    results: dict[str, Any] = {"mib": args.mib, "loadavg_start": list(os.getloadavg())}
     with tempfile.TemporaryDirectory(prefix="bench-kv-cp-") as tmp:
         work = Path(tmp)
         proc, url, key = start_emulator(work)
@@ -103,8 +104,20 @@ def main() -> None:
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+    results["loadavg_end"] = list(os.getloadavg())
+    print(f"load average: start {results['loadavg_start'][0]:.2f}, end {os.getloadavg()[0]:.2f}")
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+        figure = Figure(
+            id="kv_cp_vs_ttm",
+            title=f"Artifact push+pull ÷ ttm's kv cp strategy, {args.mib} MiB (throughput)",
+            x_label="file size (MiB)",
+            y_label="speed-up over ttm's strategy",
+            series={"artifact push/pull": [(args.mib, results["artifact_speedup_vs_ttm"])]},
+            goal=2.0,
+            goal_side="above",
+            note="`terrateam` subprocesses, start-up included",
+        )
+        write_results(args.json, "cli_kv_cp", results, [figure])
 
 
 if __name__ == "__main__":
