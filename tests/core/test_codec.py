@@ -111,16 +111,13 @@ def test_kv_write__raw_json_body_is_the_generic_body() -> None:
         fast = calls.write("k", chunk_json(raw), cas=True, **kwargs)
         slow = calls.write("k", _stdlib_record(raw), cas=True, **kwargs)
         assert fast.body == slow.body
-        assert fast.overrides == slow.overrides and fast.path == slow.path
+        assert fast.overrides == slow.overrides
+        assert fast.path == slow.path
     assert isinstance(chunk_json(b""), RawJSON)
 
 
 _JSON = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False)
-    | st.text(max_size=30),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
     lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner),
     max_leaves=30,
 )
@@ -184,7 +181,8 @@ def test_artifact__sizes_around_chunk_boundaries(client: TerrateamClient, layout
     for size in sizes if layout == "generation" else sizes[1:]:  # ttm stores no empty file
         data = bytes((i * 7 + size) % 251 for i in range(size))
         info = client.kv.put_artifact(f"art/b{size}", data, chunk_size=chunk, layout=layout)
-        assert info.size == size and info.sha256 == hashlib.sha256(data).hexdigest()
+        assert info.size == size
+        assert info.sha256 == hashlib.sha256(data).hexdigest()
         buf = io.BytesIO()
         client.kv.get_artifact(f"art/b{size}", buf)
         assert buf.getvalue() == data

@@ -71,7 +71,8 @@ def test_pg_from_compact__parsing_compact_gives_the_pg_tree(value: Any) -> None:
     pg, compact, size = canonicalise(loads_lossless(json.dumps(value)))
     if pg_from_compact(pg):
         tree = normalise(loads_lossless(compact))
-        assert render_pg(tree) == pg and len(pg) == size
+        assert render_pg(tree) == pg
+        assert len(pg) == size
         assert tree == normalise(loads_lossless(pg))
 
 
@@ -93,9 +94,10 @@ def _chunk(raw: bytes) -> dict[str, str]:
 )
 def test_kv__set_get_iter_size_answer_as_before(api: httpx.Client, data: Any) -> None:
     """What comes back (get, iter, size) is the compact jsonb of the value, fast path or not."""
-    pg, compact, size = canonicalise(loads_lossless(json.dumps(data)))
+    _pg, compact, size = canonicalise(loads_lossless(json.dumps(data)))
     r = api.put(f"{KV}/cas/key/codec", json={"data": data})
-    assert r.status_code == 200 and r.json()["size"] == size
+    assert r.status_code == 200
+    assert r.json()["size"] == size
     got = api.get(f"{KV}/key/codec")
     assert f'"data":{compact},' in got.text
     assert got.json()["size"] == size
@@ -103,7 +105,8 @@ def test_kv__set_get_iter_size_answer_as_before(api: httpx.Client, data: Any) ->
     assert f'"data":{compact},' in it.text
     assert api.get(f"{KV}/size/key/codec").json() == {"size": size}
     r = api.put(f"{KV}/key/codec", json={"data": data})  # upsert over the stored row
-    assert r.status_code == 200 and r.json()["version"] == 1
+    assert r.status_code == 200
+    assert r.json()["version"] == 1
 
 
 def test_kv__escaped_body_with_raw_backslash_is_still_escaped(api: httpx.Client) -> None:
