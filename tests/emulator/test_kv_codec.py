@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from terrateam_emulator import EmulatorSettings, create_app
 from terrateam_emulator.storage.jsonb import (
     canonicalise,
+    canonicalise_for_store,
     loads_lossless,
     normalise,
     pg_from_compact,
@@ -62,6 +63,9 @@ def test_canonicalise__plain_strings_render_like_the_scanning_path(value: Any) -
     assert canonicalise(loads_lossless(text), plain_strings=True) == canonicalise(
         loads_lossless(text)
     )
+    assert canonicalise_for_store(
+        loads_lossless(text), plain_strings=True
+    ) == canonicalise_for_store(loads_lossless(text))
 
 
 @settings(max_examples=300)
@@ -69,6 +73,8 @@ def test_canonicalise__plain_strings_render_like_the_scanning_path(value: Any) -
 def test_pg_from_compact__parsing_compact_gives_the_pg_tree(value: Any) -> None:
     """Whenever one copy is stored, the compact text rebuilds the pg text and its tree."""
     pg, compact, size = canonicalise(loads_lossless(json.dumps(value)))
+    stored = canonicalise_for_store(loads_lossless(json.dumps(value)))
+    assert stored == ("" if pg_from_compact(pg) else pg, compact, size)
     if pg_from_compact(pg):
         tree = normalise(loads_lossless(compact))
         assert render_pg(tree) == pg

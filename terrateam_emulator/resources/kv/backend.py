@@ -38,10 +38,9 @@ from terrateam_emulator.server.errors import EmulatorError
 from terrateam_emulator.storage.engine import Database
 from terrateam_emulator.storage.jsonb import (
     JsonbError,
-    canonicalise,
+    canonicalise_for_store,
     loads_lossless,
     normalise,
-    pg_from_compact,
     to_compact,
 )
 
@@ -116,7 +115,7 @@ class KVStore:
     @staticmethod
     def _encode_data(body: KVWrite) -> tuple[str, str, int]:
         try:
-            return canonicalise(body.data, plain_strings=body.plain)
+            return canonicalise_for_store(body.data, plain_strings=body.plain)
         except JsonbError as exc:
             raise server_error() from exc
 
@@ -172,8 +171,8 @@ class KVStore:
         pg, compact, size = encoded or self._encode_data(body)
         now = self.clock.now()
         values = {
-            # One copy when the compact text says it all (chunks: megabytes written once).
-            "data": "" if pg_from_compact(pg) else pg,
+            # '' when the compact text rebuilds it: a chunk's megabytes are written once.
+            "data": pg,
             "data_json": compact,
             "data_size": size,
             "committed": body.committed,
