@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from terrateam_emulator import EmulatorSettings, create_app
 from terrateam_emulator.storage.jsonb import (
+    Num,
     canonicalise,
     canonicalise_for_store,
     loads_lossless,
@@ -148,3 +149,24 @@ async def test_select__projects_from_the_single_stored_copy(intended: httpx.Asyn
         assert twice.json()["data"] == {"first": 1.5}
         it = await c.get(KV + "/iter/once?select=s=s&limit=1")
         assert it.json()["results"][0]["data"] == {"s": "x"}
+
+
+def _typed(value: Any) -> Any:
+    """A comparable form that tells a `Num` from a string holding the same characters."""
+    if isinstance(value, Num):
+        return ("num", str(value))
+    if isinstance(value, list):
+        return [_typed(v) for v in value]
+    if isinstance(value, dict):
+        return [(k, _typed(v)) for k, v in value.items()]
+    return (type(value).__name__, value)
+
+
+@settings(max_examples=300)
+@given(_values(_ANY), st.booleans())
+def test_loads_lossless__same_tree_as_the_json_hooks(value: Any, ascii_only: bool) -> None:
+    """The pydantic-core path gives the tree `json` with the lossless hooks gives."""
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    expected = json.loads(text, parse_int=Num, parse_float=Num)
+    assert _typed(loads_lossless(text)) == _typed(expected)
+    assert _typed(loads_lossless(text.encode())) == _typed(expected)
