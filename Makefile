@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest test-postgres ansible-test bench conformance venv clean dist test-dist
+.PHONY: demo test lint typecheck pytest test-postgres ansible-test bench bench-charts bench-publish conformance venv clean dist test-dist
 
 venv: $(STAMP)
 
@@ -20,12 +20,13 @@ $(STAMP): pyproject.toml
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check terrateam_core terrateam_emulator pulumi_terrateam
-	$(VENV)/bin/mypy terrateam_core
+	$(VENV)/bin/mypy terrateam_core pulumi_terrateam terrateam_emulator
 	$(PY) scripts/unasync.py --check
 	$(PY) scripts/version.py --check
 
+# mypy --strict (pyproject.toml [tool.mypy]) over the three Python packages.
 typecheck: venv
-	$(VENV)/bin/mypy terrateam_core
+	$(VENV)/bin/mypy terrateam_core pulumi_terrateam terrateam_emulator
 
 # Everything but the long runs marked `slow` (full-size load tests, the demo: `make demo`).
 pytest: venv
@@ -69,8 +70,17 @@ $(DEMO_STAMP): pyproject.toml
 demo: $(DEMO_STAMP)
 	bash scripts/demo.sh
 
+# Every bench/ script, its figures to bench/results/<name>.json, one SVG chart per figure beside.
 bench: venv
 	bash scripts/bench.sh
+
+# The charts again from the results already in bench/results/ (no benchmark is run).
+bench-charts: venv
+	$(PY) bench/charts.py
+
+# The charts docs/performance.md shows: bench/results/ → docs/performance/*.svg (committed).
+bench-publish: venv
+	$(PY) bench/charts.py --out docs/performance
 
 # Measure a Terrateam server against the contract (docs/conformance.md): set TERRATEAM_BASE_URL,
 # TERRATEAM_API_KEY (and TERRATEAM_INSTALLATION_ID); without them, a local emulator is measured.

@@ -64,3 +64,21 @@ def write_results(path: Path, bench: str, raw: Any, figures: list[Figure]) -> No
         "figures": [asdict(f) for f in figures],
     }
     path.write_text(json.dumps(payload, indent=2) + "\n")
+
+
+def read_figures(path: Path) -> tuple[str, list[Figure], dict[str, Any]]:
+    """The bench name, figures and machine of a file written by `write_results`.
+
+    A file without ``figures`` (an older or hand-written shape) reads as no figures.
+    """
+    payload = json.loads(path.read_text())
+    if not isinstance(payload, dict):
+        return path.stem, [], {}
+    figures = []
+    for item in payload.get("figures") or []:
+        series = {
+            str(label): [(float(x), float(y)) for x, y in points]
+            for label, points in (item.get("series") or {}).items()
+        }
+        figures.append(Figure(**{**item, "series": series}))
+    return str(payload.get("bench", path.stem)), figures, dict(payload.get("machine") or {})

@@ -7,12 +7,14 @@
    ``kv_artifact`` of a 10 MiB artifact vs ``ansible.builtin.copy`` of the same local file,
    and how many times the API served the artifact (goal: once).
 
-Run: ``.venv/bin/python bench/ansible_lookup.py`` (starts its own emulator on loopback).
-Prints the figures and writes them to ``bench/results/ansible_lookup.json``.
+Run: ``.venv/bin/python bench/ansible_lookup.py [--json PATH]`` (starts its own emulator on
+loopback). Prints the figures and writes them to PATH (default
+``bench/results/ansible_lookup.json``) in the shape of ``bench/_results.py``.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -23,6 +25,9 @@ from pathlib import Path
 from terrateam_core import TerrateamClient
 from terrateam_emulator import EmulatorSettings
 from terrateam_emulator.testing import EmulatorServer
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _results import Figure, write_results
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -110,6 +115,10 @@ def playbook(
 
 def main() -> None:
     """Run both comparisons and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    default = REPO / "bench" / "results" / "ansible_lookup.json"
+    parser.add_argument("--json", type=Path, default=default, help="write results here")
+    args = parser.parse_args()
     server = EmulatorServer(EmulatorSettings(seed="demo")).start()
     try:
         iid = 12345
@@ -168,9 +177,33 @@ def main() -> None:
     }
     for name, value in figures.items():
         print(f"{name:45s} {value}")
-    results = REPO / "bench" / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    (results / "ansible_lookup.json").write_text(json.dumps(figures, indent=2) + "\n")
+    charts = [
+        Figure(
+            id="ansible_lookup",
+            title=f"{KEYS} KV reads in one play ÷ {KEYS} ansible.builtin.uri GETs",
+            x_label="form",
+            y_label="wall time ÷ uri GETs (×)",
+            series={
+                f"{KEYS} terrateam.api.kv lookups": [(0.0, figures["lookup_vs_uri_ratio"])],
+                f"one query of {KEYS} keys": [(0.0, figures["query_vs_uri_ratio"])],
+            },
+            goal=1.0,
+            goal_side="below",
+            note="the goal applies to the lookups",
+        ),
+        Figure(
+            id="ansible_artifact",
+            title=f"A 10 MiB artifact to {HOSTS} hosts: kv_artifact vs ansible.builtin.copy",
+            x_label="module",
+            y_label="wall time (s)",
+            series={
+                "terrateam.api.kv_artifact": [(0.0, figures["kv_artifact_10MiB_20_hosts_s"])],
+                "ansible.builtin.copy": [(0.0, figures["copy_10MiB_20_hosts_s"])],
+            },
+            note=f"API served the artifact {gets} time(s)",
+        ),
+    ]
+    write_results(args.json, "ansible_lookup", figures, charts)
 
 
 if __name__ == "__main__":

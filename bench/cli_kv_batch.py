@@ -1,16 +1,15 @@
 """Benchmark: N keys read by N ``terrateam kv get`` calls vs one batch call (figures, not a test).
 
-For N = 1, 10, 50 keys against a local emulator (SQLite file, demo seed), the median wall time
-of: N single ``kv get KEY`` processes (the stdlib fast path, token cache warm), one
-``kv get K1 … KN`` (one process, one token, N requests), and one ``kv export --prefix P``
-(one process, one ``iter`` page for up to 100 keys).
+For N = 1, 5, 10, 25, 50 keys against a local emulator (SQLite file, demo seed), the median wall
+time of: N single ``kv get KEY`` processes (the stdlib fast path, token cache warm), one
+``kv get K1 … KN`` (one process, one token, N requests), and one ``kv export --prefix P`` of a
+prefix holding exactly those N keys (one process, one ``iter`` page for up to 100 keys).
 Usage: ``.venv/bin/python bench/cli_kv_batch.py [--runs N] [--json PATH]``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -21,9 +20,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _results import Figure, write_results
 from cli_startup import BIN, _start_emulator
 
-SIZES = (1, 10, 50)
+SIZES = (1, 5, 10, 25, 50)
+SINGLE, BATCH, EXPORT = "N single kv get", "one kv get K1..KN", "one kv export --prefix"
 
 
 def _wall(cmds: Sequence[Sequence[str]], env: dict[str, str]) -> float:
@@ -51,21 +52,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             from terrateam_core import TerrateamClient
 
             with TerrateamClient(api_key, base_url=url, installation_id=12345) as client:
-                for i in range(max(SIZES)):
-                    client.kv.set(f"bench/batch/k{i:03d}", {"i": i, "text": "x" * 40})
+                # One prefix per N, so `kv export --prefix` reads exactly the N keys.
+                for n in SIZES:
+                    for i in range(n):
+                        client.kv.set(f"bench/batch/n{n}/k{i:03d}", {"i": i, "text": "x" * 40})
             env.update(TERRATEAM_BASE_URL=url, TERRATEAM_API_KEY=api_key)
             env["TERRATEAM_INSTALLATION_ID"] = "12345"
             terrateam = str(BIN / "terrateam")
             for n in SIZES:
-                keys = [f"bench/batch/k{i:03d}" for i in range(n)]
-                # bench/batch/k0 matches k000…k009 (n=10) and k000…k049 would need two
-                # prefixes, so export the whole set and report it beside every N.
+                prefix = f"bench/batch/n{n}/"
+                keys = [f"{prefix}k{i:03d}" for i in range(n)]
                 cases = {
-                    "N single kv get": [[terrateam, "kv", "get", key] for key in keys],
-                    "one kv get K1..KN": [[terrateam, "kv", "get", *keys]],
-                    "one kv export (all 50)": [
-                        [terrateam, "kv", "export", "--prefix", "bench/batch/", "--format", "env"]
-                    ],
+                    SINGLE: [[terrateam, "kv", "get", key] for key in keys],
+                    BATCH: [[terrateam, "kv", "get", *keys]],
+                    EXPORT: [[terrateam, "kv", "export", "--prefix", prefix, "--format", "env"]],
                 }
                 row: dict[str, float] = {}
                 for name, cmds in cases.items():
@@ -81,13 +81,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = list(next(iter(results.values())))
     print(f"{'N':>3} " + " ".join(f"{name:>24}" for name in names) + f" {'single/batch':>13}")
     for n, row in results.items():
-        ratio = row["N single kv get"] / row["one kv get K1..KN"]
+        ratio = row[SINGLE] / row[BATCH]
         cells = " ".join(f"{row[name] * 1000:>24.1f}" for name in names)
         print(f"{n:>3} {cells} {ratio:>13.2f}")
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"runs": args.runs, "median_wall_s": results}, indent=2))
+        raw = {"runs": args.runs, "median_wall_s": results}
+        write_results(args.json, "cli_kv_batch", raw, [_figure(results, args.runs)])
     return 0
+
+
+def _figure(results: dict[str, dict[str, float]], runs: int) -> Figure:
+    """Wall ms against N for each way of reading N keys (no goal: the batch should stay flat)."""
+    names = list(next(iter(results.values())))
+    return Figure(
+        id="cli_kv_batch",
+        title="Reading N keys: N single calls vs one batch vs one export",
+        x_label="N keys",
+        y_label="wall time (ms)",
+        series={
+            name: [(float(n), round(row[name] * 1000, 1)) for n, row in results.items()]
+            for name in names
+        },
+        y_log=True,
+        note=f"median of {runs} runs",
+    )
 
 
 if __name__ == "__main__":

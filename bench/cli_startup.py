@@ -32,6 +32,9 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+from _results import Figure, write_results
+
 BIN = Path(sys.executable).parent
 
 
@@ -180,10 +183,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"goal: kv get <= 3.00x bare start-up -> {goal:.2f}x ({'met' if goal <= 3 else 'NOT met'})"
     )
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        payload = {"runs": args.runs, "median_wall_s": results, "median_cpu_s": cpu_results}
-        args.json.write_text(json.dumps(payload, indent=2))
+        raw = {"runs": args.runs, "median_wall_s": results, "median_cpu_s": cpu_results}
+        write_results(args.json, "cli_startup", raw, [_figure(cpu_results, args.runs)])
     return 0
+
+
+def _figure(cpu_results: dict[str, float], runs: int) -> Figure:
+    """CPU time of each command as a multiple of the bare interpreter's (goal: kv get <= 8x)."""
+    base = cpu_results["python -c pass"]
+    return Figure(
+        id="cli_startup",
+        title="CLI start-up: CPU time per command ÷ python -c pass",
+        x_label="command",
+        y_label="CPU time ÷ python -c pass (×)",
+        series={name: [(0.0, round(cpu / base, 3))] for name, cpu in cpu_results.items()},
+        goal=8.0,
+        goal_side="below",
+        note=f"median of {runs} runs; the goal applies to `terrateam kv get KEY`",
+    )
 
 
 if __name__ == "__main__":

@@ -11,20 +11,25 @@ Against an emulator started in-process on 127.0.0.1 (demo seed), through the eng
 The provider keeps one client per settings digest per process, so the second account costs
 one more client and one more API-key exchange, not one per resource. Prints the median wall
 time of each and their ratio, plus the API-key exchanges counted by the emulator.
-Usage: ``.venv/bin/python bench/pulumi_connections.py [--runs N]``.
+Usage: ``.venv/bin/python bench/pulumi_connections.py [--runs N] [--json PATH]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from pulumi_terrateam import KvEntry
 from pulumi_terrateam.testing import Engine
 from terrateam_emulator import EmulatorSettings
 from terrateam_emulator.testing import EmulatorServer
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _results import Figure, write_results
 
 RESOURCES = 20
 EXCHANGE = "POST /api/v1/access-token/refresh"
@@ -59,6 +64,7 @@ def main() -> None:
     """Print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json", type=Path, default=None, help="also write results here")
     args = parser.parse_args()
     server = EmulatorServer(EmulatorSettings(seed="demo")).start()
     try:
@@ -81,6 +87,21 @@ def main() -> None:
         print(f"  one account       {m_one:7.3f} s   API-key exchanges {max(ex_one)}")
         print(f"  two connections   {m_two:7.3f} s   API-key exchanges {max(ex_two)}")
         print(f"  ratio two/one     {m_two / m_one:7.2f}")
+        if args.json:
+            raw = {
+                "runs": args.runs,
+                "median_s": {"one account": m_one, "two connections": m_two},
+                "exchanges": {"one account": max(ex_one), "two connections": max(ex_two)},
+            }
+            figure = Figure(
+                id="pulumi_connections",
+                title=f"Pulumi up + destroy of {RESOURCES} KvEntry resources",
+                x_label="stack",
+                y_label="wall time (s)",
+                series={"one account": [(0.0, m_one)], "two connections": [(0.0, m_two)]},
+                note=f"median of {args.runs} runs",
+            )
+            write_results(args.json, "pulumi_connections", raw, [figure])
     finally:
         server.stop()
 

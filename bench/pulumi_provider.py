@@ -20,7 +20,6 @@ Usage: ``.venv/bin/python bench/pulumi_provider.py [--runs N] [--json PATH]``.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,9 @@ from pulumi_terrateam import KvEntry
 from pulumi_terrateam.kv_entry import _KvEntryProvider
 from pulumi_terrateam.testing import Engine
 from terrateam_core import TerrateamClient
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _results import Figure, write_results
 
 BIN = Path(sys.executable).parent
 
@@ -101,7 +103,16 @@ def main() -> None:
     for name, seconds in results.items():
         print(f"{name:<40} {seconds * 1000:8.1f} {seconds / base:11.2f}")
     if args.json:
-        args.json.write_text(json.dumps({k: v * 1000 for k, v in results.items()}, indent=2))
+        ms = {name: round(seconds * 1000, 2) for name, seconds in results.items()}
+        figure = Figure(
+            id="pulumi_provider",
+            title="Pulumi KvEntry create + delete, per path",
+            x_label="path",
+            y_label="wall time per iteration (ms)",
+            series={name: [(0.0, value)] for name, value in ms.items()},
+            note=f"median of {args.runs} runs",
+        )
+        write_results(args.json, "pulumi_provider", {"runs": args.runs, "median_ms": ms}, [figure])
 
 
 def _measure(url: str, key: str, runs: int) -> dict[str, float]:

@@ -16,7 +16,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pulumi_terrateam._provider import ProviderConfig
+    from pulumi_terrateam._config import ProviderConfig
     from terrateam_core import TerrateamClient
 
 __all__ = ["clear_clients", "client_for"]

@@ -14,7 +14,6 @@ import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pulumi.dynamic import (
@@ -26,9 +25,12 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
-from pulumi.output import Unknown
+from pulumi.output import UNKNOWN
 
 from pulumi_terrateam._checks import is_known, same_value
+from pulumi_terrateam._clients import client_for
+from pulumi_terrateam._config import ProviderConfig
+from pulumi_terrateam.connection import CONNECTION_KEY, config_from_connection
 
 if TYPE_CHECKING:
     from terrateam_core import TerrateamClient
@@ -49,25 +51,6 @@ _CONFIGS_LOCK = threading.Lock()
 
 class TerrateamProviderError(Exception):
     """A provider operation failed; the message says what the user should do."""
-
-
-@dataclass(frozen=True)
-class ProviderConfig:
-    """Settings from the stack configuration (``terrateam:*``); ``None`` means "not set"."""
-
-    api_key: str | None = None
-    base_url: str | None = None
-    vcs: str | None = None
-    installation_id: int | None = None
-    #: True when built from a resource's ``connection`` (not the stack configuration).
-    explicit: bool = False
-
-    def __repr__(self) -> str:
-        key = "'***'" if self.api_key else "None"
-        return (
-            f"ProviderConfig(api_key={key}, base_url={self.base_url!r}, vcs={self.vcs!r}, "
-            f"installation_id={self.installation_id!r}, explicit={self.explicit!r})"
-        )
 
 
 def _env(name: str) -> str | None:
@@ -124,8 +107,6 @@ class TerrateamProvider(ResourceProvider):
         A connection that is not known yet (preview) or malformed (``check`` reports it) falls
         back to the stack configuration here.
         """
-        from pulumi_terrateam.connection import CONNECTION_KEY, config_from_connection
-
         value = (props or {}).get(CONNECTION_KEY)
         if value is not None and is_known(value):
             try:
@@ -161,7 +142,6 @@ class TerrateamProvider(ResourceProvider):
             action: what is being done, for error messages ("create API token 'ci'").
             props: the resource's inputs or outputs (for its ``connection``).
         """
-        from pulumi_terrateam._clients import client_for
         from terrateam_core.errors import TerrateamError
 
         try:
@@ -177,8 +157,6 @@ class TerrateamProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate and normalise the inputs; unknown (preview) values are left alone."""
-        from pulumi_terrateam.connection import CONNECTION_KEY, config_from_connection
-
         connection_failures = []
         news = dict(news)
         value = news.get(CONNECTION_KEY)
@@ -192,7 +170,7 @@ class TerrateamProvider(ResourceProvider):
             # its defaults are unknown too, rather than the stack's or a "required" failure.
             for name in ("vcs", "installation_id"):
                 if name in self.INPUTS and news.get(name) is None:
-                    news[name] = Unknown()
+                    news[name] = UNKNOWN  # the singleton: Unknown() is an untyped call
         inputs, failures = self.validate(news)
         return CheckResult(inputs, connection_failures + failures)
 
@@ -223,15 +201,11 @@ class TerrateamProvider(ResourceProvider):
     @staticmethod
     def connection_changed(olds: dict[str, Any], news: dict[str, Any]) -> bool:
         """Whether the resource's ``connection`` differs from the one in the state."""
-        from pulumi_terrateam.connection import CONNECTION_KEY
-
         return not same_value(olds.get(CONNECTION_KEY), news.get(CONNECTION_KEY))
 
     @staticmethod
     def with_connection(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         """``olds`` with the connection taken from ``news`` (or dropped when it has none)."""
-        from pulumi_terrateam.connection import CONNECTION_KEY
-
         out = {k: v for k, v in olds.items() if k != CONNECTION_KEY}
         if news.get(CONNECTION_KEY) is not None:
             out[CONNECTION_KEY] = news[CONNECTION_KEY]

@@ -21,7 +21,7 @@ from typing import Any
 
 import pulumi
 
-from pulumi_terrateam._provider import ProviderConfig
+from pulumi_terrateam._config import ProviderConfig
 
 __all__ = ["CONNECTION_KEY", "Connection", "config_from_connection"]
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 
-from pulumi_terrateam._provider import ProviderConfig
+from pulumi_terrateam._config import ProviderConfig
 from pulumi_terrateam.connection import Connection, config_from_connection
 from pulumi_terrateam.results import (
     ArtifactInfoResult,

@@ -26,22 +26,26 @@ __all__ = [
 R = TypeVar("R", bound="_Result")
 
 
+@dataclass(frozen=True)
 class _Result:
-    """Shared behaviour: build from the API's JSON, dict-style access, JSON form."""
+    """Shared behaviour: build from the API's JSON, dict-style access, JSON form.
+
+    A (field-less) dataclass itself, so ``fields`` and ``asdict`` type-check on it.
+    """
 
     @classmethod
     def from_dict(cls: type[R], data: Mapping[str, Any]) -> R:
         """Build from JSON data; unknown fields are ignored, missing ones are ``None``."""
-        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        names = {f.name for f in fields(cls)}
         return cls(**{n: data.get(n) for n in names})
 
     def to_dict(self) -> dict[str, Any]:
         """The result as plain JSON-shaped data."""
-        return asdict(self)  # type: ignore[call-overload, no-any-return]
+        return asdict(self)
 
     def __getitem__(self, name: str) -> Any:
         """``result["data"]``: the field, as with the earlier dict results."""
-        if name not in {f.name for f in fields(self)}:  # type: ignore[arg-type]
+        if name not in {f.name for f in fields(self)}:
             raise KeyError(name)
         return getattr(self, name)
 
@@ -212,7 +216,7 @@ class _ListResult(_Result):
     def __len__(self) -> int:
         return len(self._items())
 
-    def __getitem__(self, index: Any) -> Any:  # type: ignore[override]
+    def __getitem__(self, index: Any) -> Any:
         """``result[0]`` indexes the items; ``result["field"]`` reads a field."""
         if isinstance(index, str):
             return super().__getitem__(index)

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("terrateam_emulator", "terrateam_core", "pulumi_terrateam")
 # Packages whose cycles are asserted on. The others are reported by `test_report_cycles`
 # (run with -s to see them) until their owners remove them.
-ASSERTED = ("terrateam_emulator",)
+ASSERTED = ("terrateam_emulator", "pulumi_terrateam")
 
 
 def _module_name(path: Path) -> str:

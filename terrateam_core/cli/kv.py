@@ -18,22 +18,16 @@ import typer
 
 from terrateam_core.cli.kv_export import ExportError, ExportFormat, render
 from terrateam_core.cli.kv_options import (
-    ApiBaseOpt,
     DraftOpt,
     FileOpt,
     IdxOpt,
-    InstallationOpt,
     JsonOpt,
-    LoggersOpt,
+    KvFlags,
     OutputKind,
-    QuietOpt,
     ReadCapOpt,
     SelectOpt,
-    VcsOpt,
-    VerboseOpt,
-    VerbosityOpt,
     WriteCapOpt,
-    kv_client,
+    kv_flags,
     parse_caps,
     print_json,
     read_value,
@@ -66,6 +60,7 @@ def _render(record: Any, output: OutputKind, *, data: Any = ...) -> Any:
 
 
 @app.command("get")
+@kv_flags
 def get(
     ctx: typer.Context,
     key: Annotated[list[str], typer.Argument(help="The key; several keys: read them all.")],
@@ -73,13 +68,8 @@ def get(
     idx: IdxOpt = None,
     select: SelectOpt = None,
     output: OutputOpt = OutputKind.data,
-    api_base: ApiBaseOpt = None,
-    vcs: VcsOpt = None,
-    installation_id: InstallationOpt = None,
-    verbose: VerboseOpt = 0,
-    quiet: QuietOpt = False,
-    verbosity: VerbosityOpt = None,
-    loggers: LoggersOpt = None,
+    *,
+    flags: KvFlags,
 ) -> None:
     """Print the value (or record) at KEY; exit 3 when it is missing or hidden.
 
@@ -87,9 +77,7 @@ def get(
     -o record a JSON array of the records in order; nothing is printed unless every key is
     found.
     """
-    client = kv_client(
-        ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
-    )
+    client = flags.client(ctx)
     keys = list(dict.fromkeys(key))  # a key named twice is read once
     selected = _select(select)
     with explain_select(select):
@@ -105,6 +93,7 @@ def get(
 
 
 @app.command("export")
+@kv_flags
 def export(
     ctx: typer.Context,
     prefix: Annotated[
@@ -118,13 +107,8 @@ def export(
         typer.Option("--format", "-o", "--output", help="env (export lines), dotenv or json."),
     ] = ExportFormat.env,
     draft: DraftOpt = False,
-    api_base: ApiBaseOpt = None,
-    vcs: VcsOpt = None,
-    installation_id: InstallationOpt = None,
-    verbose: VerboseOpt = 0,
-    quiet: QuietOpt = False,
-    verbosity: VerbosityOpt = None,
-    loggers: LoggersOpt = None,
+    *,
+    flags: KvFlags,
 ) -> None:
     """Print the keys under PREFIX as env, dotenv or JSON text.
 
@@ -132,9 +116,7 @@ def export(
     artifact internals are left out. Names: the key without PREFIX, upper-cased, other
     characters as _ (docs/cli.md).
     """
-    client = kv_client(
-        ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
-    )
+    client = flags.client(ctx)
     records = client.kv.iter(prefix, prefix=True, committed=not draft)
     items = [
         (r.key, r.data)
@@ -177,6 +159,7 @@ def _select(values: list[str] | None) -> list[str] | None:
 
 
 @app.command("set")
+@kv_flags
 def set_(
     ctx: typer.Context,
     key: KeyArg,
@@ -187,22 +170,15 @@ def set_(
     output: OutputOpt = OutputKind.data,
     json_text: JsonOpt = None,
     file: FileOpt = None,
-    api_base: ApiBaseOpt = None,
-    vcs: VcsOpt = None,
-    installation_id: InstallationOpt = None,
-    verbose: VerboseOpt = 0,
-    quiet: QuietOpt = False,
-    verbosity: VerbosityOpt = None,
-    loggers: LoggersOpt = None,
+    *,
+    flags: KvFlags,
 ) -> None:
     """Store one JSON value at KEY (an upsert).
 
     The value comes from stdin, --json or --file.
     """
     value = read_value(json_text, file)
-    client = kv_client(
-        ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
-    )
+    client = flags.client(ctx)
     record = client.kv.set(
         key,
         value,
@@ -215,6 +191,7 @@ def set_(
 
 
 @app.command("cas")
+@kv_flags
 def cas(
     ctx: typer.Context,
     key: KeyArg,
@@ -229,19 +206,12 @@ def cas(
     output: OutputOpt = OutputKind.data,
     json_text: JsonOpt = None,
     file: FileOpt = None,
-    api_base: ApiBaseOpt = None,
-    vcs: VcsOpt = None,
-    installation_id: InstallationOpt = None,
-    verbose: VerboseOpt = 0,
-    quiet: QuietOpt = False,
-    verbosity: VerbosityOpt = None,
-    loggers: LoggersOpt = None,
+    *,
+    flags: KvFlags,
 ) -> None:
     """Compare-and-swap one JSON value at KEY; exit 4 on a conflict."""
     value = read_value(json_text, file)
-    client = kv_client(
-        ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
-    )
+    client = flags.client(ctx)
     record = client.kv.cas(
         key,
         value,
@@ -255,6 +225,7 @@ def cas(
 
 
 @app.command("iter")
+@kv_flags
 def iter_(
     ctx: typer.Context,
     key: Annotated[str, typer.Argument(help="Start key ('' for the beginning).")],
@@ -272,21 +243,14 @@ def iter_(
         typer.Option("--limit", min=0, help="Maximum rows [default: 30, as the server]."),
     ] = None,
     output: OutputOpt = OutputKind.data,
-    api_base: ApiBaseOpt = None,
-    vcs: VcsOpt = None,
-    installation_id: InstallationOpt = None,
-    verbose: VerboseOpt = 0,
-    quiet: QuietOpt = False,
-    verbosity: VerbosityOpt = None,
-    loggers: LoggersOpt = None,
+    *,
+    flags: KvFlags,
 ) -> None:
     """Print values (or records) from KEY on, as a JSON array.
 
     In (key, idx) order.
     """
-    client = kv_client(
-        ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
-    )
+    client = flags.client(ctx)
     count = TTM_ITER_LIMIT if limit is None else limit
     records = (
         client.kv.iter(
@@ -313,6 +277,7 @@ class LsOutput(enum.StrEnum):
 
 
 @app.command("ls")
+@kv_flags
 def ls(
     ctx: typer.Context,
     prefix: Annotated[str, typer.Argument(help="Key prefix ('' for every key).")] = "",
@@ -325,21 +290,14 @@ def ls(
         bool,
         typer.Option("--all", "-a", help="Also list artifact internals (.gen/, .incomplete)."),
     ] = False,
-    api_base: ApiBaseOpt = None,
-    vcs: VcsOpt = None,
-    installation_id: InstallationOpt = None,
-    verbose: VerboseOpt = 0,
-    quiet: QuietOpt = False,
-    verbosity: VerbosityOpt = None,
-    loggers: LoggersOpt = None,
+    *,
+    flags: KvFlags,
 ) -> None:
     """List every key under PREFIX.
 
     Pages past the server's one-page limit; artifact chunk keys only with --all.
     """
-    client = kv_client(
-        ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
-    )
+    client = flags.client(ctx)
     records = client.kv.iter(prefix, prefix=True, committed=not draft, limit=limit or None)
     if not show_all:
         # An artifact is one thing to its user: its manifest key. The generations that
@@ -360,47 +318,35 @@ def ls(
 
 
 @app.command("count")
+@kv_flags
 def count(
     ctx: typer.Context,
     key: KeyArg,
     draft: DraftOpt = False,
-    api_base: ApiBaseOpt = None,
-    vcs: VcsOpt = None,
-    installation_id: InstallationOpt = None,
-    verbose: VerboseOpt = 0,
-    quiet: QuietOpt = False,
-    verbosity: VerbosityOpt = None,
-    loggers: LoggersOpt = None,
+    *,
+    flags: KvFlags,
 ) -> None:
     """Count the slots of exactly KEY.
 
     Prints {"count", "max_idx"} (0 and null when none).
     """
-    client = kv_client(
-        ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
-    )
+    client = flags.client(ctx)
     result = client.kv.count(key, committed=not draft)
     print_json({"count": result.count, "max_idx": result.max_idx})
 
 
 @app.command("size")
+@kv_flags
 def size(
     ctx: typer.Context,
     key: KeyArg,
     draft: DraftOpt = False,
     idx: IdxOpt = None,
-    api_base: ApiBaseOpt = None,
-    vcs: VcsOpt = None,
-    installation_id: InstallationOpt = None,
-    verbose: VerboseOpt = 0,
-    quiet: QuietOpt = False,
-    verbosity: VerbosityOpt = None,
-    loggers: LoggersOpt = None,
+    *,
+    flags: KvFlags,
 ) -> None:
     """Print {"size"}: the stored JSON text length of KEY's slots (0 when none)."""
-    client = kv_client(
-        ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
-    )
+    client = flags.client(ctx)
     print_json({"size": client.kv.size(key, idx=idx, committed=not draft)})
 
 
@@ -425,27 +371,22 @@ def parse_commit_item(item: str) -> tuple[str, int | None]:
 
 
 @app.command("commit")
+@kv_flags
 def commit(
     ctx: typer.Context,
     keys: Annotated[list[str] | None, typer.Argument(help="N:key, :key or key.")] = None,
-    api_base: ApiBaseOpt = None,
-    vcs: VcsOpt = None,
-    installation_id: InstallationOpt = None,
-    verbose: VerboseOpt = 0,
-    quiet: QuietOpt = False,
-    verbosity: VerbosityOpt = None,
-    loggers: LoggersOpt = None,
+    *,
+    flags: KvFlags,
 ) -> None:
     """Commit draft rows; print the [{"key", "idx"}] rows actually flipped."""
     items = [parse_commit_item(k) for k in keys or []]
-    client = kv_client(
-        ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
-    )
+    client = flags.client(ctx)
     flipped = client.kv.commit(items)
     print_json([{"key": ref.key, "idx": ref.idx} for ref in flipped])
 
 
 @app.command("delete")
+@kv_flags
 def delete(
     ctx: typer.Context,
     key: KeyArg,
@@ -454,25 +395,19 @@ def delete(
         int | None, typer.Option("--idx", help="Only this slot [default: every slot].")
     ] = None,
     output: OutputOpt = OutputKind.data,
-    api_base: ApiBaseOpt = None,
-    vcs: VcsOpt = None,
-    installation_id: InstallationOpt = None,
-    verbose: VerboseOpt = 0,
-    quiet: QuietOpt = False,
-    verbosity: VerbosityOpt = None,
-    loggers: LoggersOpt = None,
+    *,
+    flags: KvFlags,
 ) -> None:
     """Delete KEY (every slot unless --idx); exit 3 when nothing was deleted."""
     del output  # accepted and ignored, as ttm
-    client = kv_client(
-        ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
-    )
+    client = flags.client(ctx)
     if not client.kv.delete(key, idx=idx, version=version):
         sys.stderr.write(f"terrateam: nothing deleted at {key!r}\n")
         raise typer.Exit(3)
 
 
 @app.command("cp")
+@kv_flags
 def cp(
     ctx: typer.Context,
     src: Annotated[str, typer.Argument(help="FILE or kv://KEY ('-': stdin).")],
@@ -483,13 +418,8 @@ def cp(
     layout: Annotated[
         str, typer.Option("--layout", help="Upload layout: ttm (as ttm) or generation.")
     ] = "ttm",
-    api_base: ApiBaseOpt = None,
-    vcs: VcsOpt = None,
-    installation_id: InstallationOpt = None,
-    verbose: VerboseOpt = 0,
-    quiet: QuietOpt = False,
-    verbosity: VerbosityOpt = None,
-    loggers: LoggersOpt = None,
+    *,
+    flags: KvFlags,
 ) -> None:
     """Copy a file to or from the KV store (ttm's layout).
 
@@ -501,9 +431,7 @@ def cp(
         raise typer.BadParameter("exactly one of SRC and DST must be kv://KEY")
     if layout not in ("ttm", "generation"):
         raise typer.BadParameter("must be ttm or generation", param_hint="--layout")
-    client = kv_client(
-        ctx, api_base, vcs, installation_id, verbose=verbose, quiet=quiet, verbosity=verbosity
-    )
+    client = flags.client(ctx)
     if dst.startswith("kv://"):
         upload(
             client,

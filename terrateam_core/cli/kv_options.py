@@ -2,14 +2,20 @@
 
 Every ``ttm kv`` leaf option is accepted after the subcommand, as ttm takes them
 (``--api-base``, ``--vcs``, ``-i``, ``-v``/``-q``/``--verbosity``/``--loggers``), and overrides
-the root group's ``--base-url``/``--vcs``/``--installation-id``.
+the root group's ``--base-url``/``--vcs``/``--installation-id``. That set is declared once,
+here: a command decorated with ``@kv_flags`` takes one ``flags: KvFlags`` parameter and gets
+the seven options appended to its command line (after its own, in the order below).
 """
 
 from __future__ import annotations
 
 import enum
+import functools
+import inspect
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -28,6 +34,7 @@ __all__ = [
     "IdxOpt",
     "InstallationOpt",
     "JsonOpt",
+    "KvFlags",
     "LoggersOpt",
     "OutputKind",
     "QuietOpt",
@@ -38,6 +45,7 @@ __all__ = [
     "VerbosityOpt",
     "WriteCapOpt",
     "kv_client",
+    "kv_flags",
     "parse_caps",
     "print_json",
     "read_value",
@@ -151,6 +159,70 @@ FileOpt = Annotated[
 ]
 
 _LEVELS = {"quiet": None, "error": 40, "warning": 30, "info": 20, "debug": 10}
+
+
+@dataclass(frozen=True)
+class KvFlags:
+    """ttm's connection and logging flags, as given after a ``kv`` subcommand."""
+
+    api_base: ApiBaseOpt = None
+    vcs: VcsOpt = None
+    installation_id: InstallationOpt = None
+    verbose: VerboseOpt = 0
+    quiet: QuietOpt = False
+    verbosity: VerbosityOpt = None
+    loggers: LoggersOpt = None  # accepted for ttm compatibility, ignored
+
+    def client(self, ctx: typer.Context) -> TerrateamClient:
+        """The client for these flags over the root group's options; sets up logging."""
+        return kv_client(
+            ctx,
+            self.api_base,
+            self.vcs,
+            self.installation_id,
+            verbose=self.verbose,
+            quiet=self.quiet,
+            verbosity=self.verbosity,
+        )
+
+
+@functools.cache
+def _flag_parameters() -> tuple[inspect.Parameter, ...]:
+    """``KvFlags``' fields as keyword parameters, each with its ``Annotated`` option."""
+    hints = inspect.get_annotations(KvFlags, eval_str=True)
+    return tuple(
+        inspect.Parameter(
+            f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default, annotation=hints[f.name]
+        )
+        for f in fields(KvFlags)
+    )
+
+
+def kv_flags(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a ``kv`` command ttm's seven shared flags, declared once in ``KvFlags``.
+
+    The command declares ``flags: KvFlags`` (keyword-only); Typer sees that parameter replaced
+    by the seven options, appended after the command's own, and the command receives them
+    back as one ``KvFlags``.
+    """
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for name, p in signature.parameters.items() if name != "flags"]
+    if len(own) == len(signature.parameters):
+        raise TypeError(f"{command.__name__} must take a `flags: KvFlags` parameter")
+    names = [f.name for f in fields(KvFlags)]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        flags = KvFlags(**{name: kwargs.pop(name) for name in names if name in kwargs})
+        command(*args, flags=flags, **kwargs)
+
+    params = [*own, *_flag_parameters()]
+    # Typer reads the signature (annotations already evaluated) and the type hints; through
+    # __dict__ because a function's type has no __signature__ attribute to assign.
+    wrapper.__dict__["__signature__"] = signature.replace(parameters=params)
+    wrapper.__annotations__ = {p.name: p.annotation for p in params}
+    wrapper.__annotations__["return"] = signature.return_annotation
+    return wrapper
 
 
 def kv_client(
