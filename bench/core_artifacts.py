@@ -344,7 +344,7 @@ def figures(r: dict[str, Any]) -> list[Figure]:
         id="artifacts_cpu_per_mib",
         title="Client CPU per MiB moved (put + get)",
         x_label="artifact size (MiB)",
-        y_label="CPU ms per MiB",
+        y_label="client CPU per MiB moved (ms)",
         goal=3.0,
         goal_side="below",
         x_log=True,
