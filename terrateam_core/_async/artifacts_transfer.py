@@ -18,7 +18,6 @@ from terrateam_core._calls.artifacts_format import (
     Manifest,
     Progress,
     decode_chunk,
-    encode_chunk,
     generation_key,
     info,
     is_chunk,
@@ -26,6 +25,7 @@ from terrateam_core._calls.artifacts_format import (
     iter_source_chunks,
     manifest_info,
 )
+from terrateam_core._codec import chunk_json
 from terrateam_core.errors import ArtifactError, ChecksumMismatchError
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ async def upload_chunks(
             hasher.update(raw)
             size += len(raw)
             count += 1
-            record = encode_chunk(raw)
+            record = chunk_json(raw)  # the JSON body's bytes, no dict: see _codec
             handle = pool.submit(
                 client.kv.cas, chunk_key, record, idx=idx, committed=committed, **caps, **scope
             )

@@ -9,9 +9,7 @@ The ``generation`` layout puts them under ``<key>/.gen/<generation>`` and publis
 
 from __future__ import annotations
 
-import base64
 import binascii
-import hashlib
 import os
 import shutil
 import tempfile
@@ -21,6 +19,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
+from terrateam_core import _codec
 from terrateam_core.errors import ArtifactError, ChecksumMismatchError
 
 if TYPE_CHECKING:
@@ -85,8 +84,8 @@ def generation_key(key: str, generation: str) -> str:
 
 def encode_chunk(raw: bytes) -> dict[str, str]:
     """Encode raw bytes as a ttm chunk record (checksum over the base64 text, not the bytes)."""
-    text = base64.b64encode(raw)
-    return {"chk": "sha256:" + hashlib.sha256(text).hexdigest(), "data": text.decode("ascii")}
+    chk, text = _codec.chunk_parts(raw)
+    return {"chk": chk.decode("ascii"), "data": text.decode("ascii")}
 
 
 def is_chunk(value: Any) -> bool:
@@ -113,10 +112,10 @@ def decode_chunk(value: Any, *, key: str, idx: int) -> bytes:
     if not is_chunk(value):
         raise ArtifactError(f"artifact chunk {key!r} idx {idx} is not a chunk record")
     text = value["data"].encode("ascii", "replace")
-    if value["chk"] != "sha256:" + hashlib.sha256(text).hexdigest():
+    if value["chk"].encode("utf-8", "replace") != _codec.sha256_tag(text):
         raise ChecksumMismatchError(f"artifact chunk {key!r} idx {idx}: checksum mismatch")
     try:
-        return base64.b64decode(text, validate=True)
+        return _codec.b64decode(text)
     except binascii.Error as exc:
         raise ArtifactError(f"artifact chunk {key!r} idx {idx}: invalid base64") from exc
 

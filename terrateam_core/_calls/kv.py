@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from terrateam_core._call import Call, check_smallint, json_body, model_parser, quote_segment
+from terrateam_core._codec import RawJSON
 from terrateam_core.errors import (
     InvalidArgumentError,
     KVConflictError,
@@ -106,6 +107,7 @@ class KVCalls:
         check_smallint("idx", idx)
         check_smallint("version", version)
         body: dict[str, Any] = {"data": data, "idx": idx, "committed": committed}
+        raw = body.pop("data") if isinstance(data, RawJSON) else None
         rc, wc = _caps(read_caps), _caps(write_caps)
         if rc is not None:
             body["read_caps"] = rc
@@ -118,7 +120,7 @@ class KVCalls:
             "PUT",
             f"{self.prefix}/{where}/{quote_segment(_check_key(key))}",
             model_parser(KVRecord),
-            body=json_body(body),
+            body=json_body(body) if raw is None else _with_raw_data(raw, body),
             # Without a version a cas only creates, so its conflict can only mean "exists".
             overrides={400: KVConflictError if version is not None else KVKeyExistsError}
             if cas
@@ -213,6 +215,11 @@ class KVCalls:
             body=json_body({"keys": items}),
             idempotent=True,
         )
+
+
+def _with_raw_data(data: RawJSON, rest: dict[str, Any]) -> bytes:
+    """The body ``json_body({"data": data, **rest})`` would give, ``data`` joined in as is."""
+    return b"".join((b'{"data":', *data.parts, b",", json_body(rest)[1:]))
 
 
 def in_scope(record: KVRecord, *, start_key: str, prefix: bool, exact_key: bool) -> bool:

@@ -19,7 +19,6 @@ from terrateam_core._calls.artifacts_format import (
     Manifest,
     Progress,
     decode_chunk,
-    encode_chunk,
     generation_key,
     info,
     is_chunk,
@@ -27,6 +26,7 @@ from terrateam_core._calls.artifacts_format import (
     iter_source_chunks,
     manifest_info,
 )
+from terrateam_core._codec import chunk_json
 from terrateam_core._sync.artifacts_pool import ChunkPool, Handle
 from terrateam_core.errors import ArtifactError, ChecksumMismatchError
 
@@ -63,7 +63,7 @@ def upload_chunks(
             hasher.update(raw)
             size += len(raw)
             count += 1
-            record = encode_chunk(raw)
+            record = chunk_json(raw)  # the JSON body's bytes, no dict: see _codec
             handle = pool.submit(
                 client.kv.cas, chunk_key, record, idx=idx, committed=committed, **caps, **scope
             )

@@ -14,12 +14,16 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from pydantic_core import from_json
+
 __all__ = [
     "JsonbError",
     "Num",
     "canonicalise",
+    "canonicalise_for_store",
     "loads_lossless",
     "normalise",
+    "pg_from_compact",
     "render_pg",
     "to_compact",
     "to_plain",
@@ -51,7 +55,44 @@ def loads_lossless(text: str | bytes) -> Any:
     Raises:
         ValueError: not JSON (`json.JSONDecodeError`).
     """
+    value = _loads_integral(text)
+    if value is not _SLOW:
+        return value
     return json.loads(text, parse_int=Num, parse_float=Num, parse_constant=_pass_constant)
+
+
+_SLOW = object()
+
+
+class _Fraction(Exception):
+    """A float in pydantic-core's tree: its source text is lost, so ``json`` parses again."""
+
+
+def _loads_integral(text: str | bytes) -> Any:
+    """pydantic-core's parser (megabyte strings ~8x faster than ``json``) when every number is
+    an integer, whose text ``str(int)`` gives back (``-0`` becomes ``0``: the same numeric);
+    `_SLOW` for a fraction, NaN/Infinity, or anything it refuses (lone surrogates, depth...),
+    so `json` decides those and what is JSON stays exactly what it was."""
+    try:
+        return _integral_nums(from_json(text))
+    except (ValueError, _Fraction):
+        return _SLOW
+
+
+def _integral_nums(value: Any) -> Any:
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return Num(value)
+    if isinstance(value, float):
+        raise _Fraction
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            value[i] = _integral_nums(v)
+        return value
+    for k, v in value.items():
+        value[k] = _integral_nums(v)
+    return value
 
 
 def _pass_constant(name: str) -> Any:
@@ -82,6 +123,8 @@ def _pg_numeric(text: str) -> str:
 def _check_string(s: str) -> None:
     if "\x00" in s:
         raise JsonbError("unsupported Unicode escape sequence")
+    if s.isascii():  # O(1) in CPython: no lone surrogate, no need to copy megabytes to check
+        return
     try:
         s.encode("utf-8")
     except UnicodeEncodeError as exc:  # lone surrogate escapes
@@ -105,8 +148,11 @@ def _pg_escape(match: re.Match[str]) -> str:
     return _PG_ESCAPES.get(ch) or f"\\u{ord(ch):04x}"
 
 
-def _pg_string(s: str) -> str:
-    # A regex pass, not a per-character loop: artifact chunks are megabytes of base64.
+def _pg_string(s: str, plain: bool = False) -> str:
+    # A regex pass, not a per-character loop: artifact chunks are megabytes of base64. A
+    # ``plain`` string (see `canonicalise`) has nothing to escape, so it is not even scanned.
+    if plain:
+        return '"' + s + '"'
     return '"' + _PG_ESCAPE.sub(_pg_escape, s) + '"'
 
 
@@ -143,21 +189,41 @@ def normalise(value: Any) -> Any:
     raise JsonbError(f"not a JSON value: {type(value).__name__}")
 
 
-def render_pg(value: Any) -> str:
-    """Render a `normalise`d value exactly as PostgreSQL's ``jsonb::text``."""
+def render_pg(value: Any, plain: bool = False) -> str:
+    """Render a `normalise`d value exactly as PostgreSQL's ``jsonb::text`` (``plain``: see
+    `canonicalise`)."""
+    out: list[str] = []
+    _pg_parts(value, plain, out)
+    return "".join(out)
+
+
+def _pg_parts(value: Any, plain: bool, out: list[str]) -> None:
+    # Pieces joined once by the caller: a megabyte string is copied once, not per nesting level.
     if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, Num):
-        return str(value)
-    if isinstance(value, str):
-        return _pg_string(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(render_pg(v) for v in value) + "]"
-    return "{" + ", ".join(f"{_pg_string(k)}: {render_pg(v)}" for k, v in value.items()) + "}"
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, Num):
+        out.append(str(value))
+    elif isinstance(value, str):
+        out += ('"', value, '"') if plain else (_pg_string(value),)
+    elif isinstance(value, list):
+        out.append("[")
+        for i, v in enumerate(value):
+            if i:
+                out.append(", ")
+            _pg_parts(v, plain, out)
+        out.append("]")
+    else:
+        out.append("{")
+        for i, (k, v) in enumerate(value.items()):
+            if i:
+                out.append(", ")
+            out += (_pg_string(k, plain), ": ")
+            _pg_parts(v, plain, out)
+        out.append("}")
 
 
 def _yojson_number(text: str) -> str:
@@ -171,36 +237,78 @@ def _yojson_number(text: str) -> str:
     return repr(f)
 
 
-def to_compact(value: Any) -> str:
-    """Render a `normalise`d value as the compact JSON the server answers with."""
+def to_compact(value: Any, plain: bool = False) -> str:
+    """Render a `normalise`d value as the compact JSON the server answers with (``plain``: see
+    `canonicalise`)."""
+    out: list[str] = []
+    _compact_parts(value, plain, out)
+    return "".join(out)
+
+
+def _compact_parts(value: Any, plain: bool, out: list[str]) -> None:
     if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, Num):
-        return _yojson_number(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list):
-        return "[" + ",".join(to_compact(v) for v in value) + "]"
-    return (
-        "{"
-        + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{to_compact(v)}" for k, v in value.items())
-        + "}"
-    )
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, Num):
+        out.append(_yojson_number(value))
+    elif isinstance(value, str):
+        out += ('"', value, '"') if plain else (json.dumps(value, ensure_ascii=False),)
+    elif isinstance(value, list):
+        out.append("[")
+        for i, v in enumerate(value):
+            if i:
+                out.append(",")
+            _compact_parts(v, plain, out)
+        out.append("]")
+    else:
+        out.append("{")
+        for i, (k, v) in enumerate(value.items()):
+            if i:
+                out.append(",")
+            _compact_parts(k, plain, out)
+            out.append(":")
+            _compact_parts(v, plain, out)
+        out.append("}")
 
 
-def canonicalise(value: Any) -> tuple[str, str, int]:
+def canonicalise(value: Any, *, plain_strings: bool = False) -> tuple[str, str, int]:
     """Return ``(pg_text, compact_json, size)`` for a parsed value (from `loads_lossless`).
+
+    ``plain_strings``: the caller knows that no string in ``value`` holds a character JSON
+    escapes (``"``, ``\\``, U+0000-U+001F), e.g. because it was parsed from a JSON text without
+    a single backslash (raw control characters are not JSON). Strings are then copied as they
+    are instead of scanned: for megabyte base64 strings that is most of the work.
 
     Raises:
         JsonbError: PostgreSQL would reject the value (the server answers 500).
     """
     norm = normalise(value)
-    pg = render_pg(norm)
-    return pg, to_compact(norm), len(pg)
+    pg = render_pg(norm, plain_strings)
+    return pg, to_compact(norm, plain_strings), len(pg)
+
+
+def canonicalise_for_store(value: Any, *, plain_strings: bool = False) -> tuple[str, str, int]:
+    """`canonicalise`, but the pg text is ``""`` when `pg_from_compact` says the compact text
+    rebuilds it; then it is never even joined (an artifact chunk is rendered once, compact)."""
+    norm = normalise(value)
+    parts: list[str] = []
+    _pg_parts(norm, plain_strings, parts)
+    size = sum(map(len, parts))
+    pg = "".join(parts) if any("." in p for p in parts) else ""
+    return pg, to_compact(norm, plain_strings), size
+
+
+def pg_from_compact(pg: str) -> bool:
+    """Whether ``pg`` (a `canonicalise` pg text) can be rebuilt from its compact form.
+
+    True when it holds no ``.``: then it has no fractional number, the only thing the compact
+    form renders differently (Yojson's shortest float), so parsing the compact text gives the
+    same tree. Stores use it to keep one copy of megabyte values instead of two.
+    """
+    return "." not in pg
 
 
 def to_plain(value: Any) -> Any:

@@ -38,7 +38,7 @@ from terrateam_emulator.server.errors import EmulatorError
 from terrateam_emulator.storage.engine import Database
 from terrateam_emulator.storage.jsonb import (
     JsonbError,
-    canonicalise,
+    canonicalise_for_store,
     loads_lossless,
     normalise,
     to_compact,
@@ -64,6 +64,8 @@ class KVWrite:
     committed: bool = True
     read_caps: list[Any] | None = None
     write_caps: list[Any] | None = None
+    #: No string in ``data`` needs a JSON escape (its body had no backslash): see `canonicalise`.
+    plain: bool = False
 
 
 Select = list[tuple[str, str]]
@@ -111,9 +113,9 @@ class KVStore:
         return cond
 
     @staticmethod
-    def _encode_data(data: Any) -> tuple[str, str, int]:
+    def _encode_data(body: KVWrite) -> tuple[str, str, int]:
         try:
-            return canonicalise(data)
+            return canonicalise_for_store(body.data, plain_strings=body.plain)
         except JsonbError as exc:
             raise server_error() from exc
 
@@ -139,7 +141,7 @@ class KVStore:
         return record(
             committed=bool(row["committed"]),
             created_at=row["created_at"],
-            data_json=project(row["data"]) if project else row["data_json"],
+            data_json=project(row["data"] or row["data_json"]) if project else row["data_json"],
             idx=idx,
             key=key,
             read_caps=row["read_caps"],
@@ -166,9 +168,10 @@ class KVStore:
         PostgreSQL, ``UPDATE … WHERE version = :seen AND write_caps IS NOT DISTINCT FROM``),
         so two processes on one database can never both win from the same read.
         """
-        pg, compact, size = encoded or self._encode_data(body.data)
+        pg, compact, size = encoded or self._encode_data(body)
         now = self.clock.now()
         values = {
+            # '' when the compact text rebuilds it: a chunk's megabytes are written once.
             "data": pg,
             "data_json": compact,
             "data_size": size,
@@ -210,7 +213,7 @@ class KVStore:
     def set(self, ns: str, key: str, body: KVWrite, *, caps: list[Any]) -> str:
         """Upsert; the answer has ``data: null``. Overwriting a write-protected row → 500."""
         check_key(key)
-        encoded = self._encode_data(body.data)  # bad data fails before anything else
+        encoded = self._encode_data(body)  # bad data fails before anything else
         with self.db.write() as conn:
             params = {"ns": ns, "key": key, "idx": wrap16(body.idx)}
             # Last writer wins: retry when another process wrote between read and write.
@@ -237,7 +240,7 @@ class KVStore:
     def cas(self, ns: str, key: str, body: KVWrite, *, version: int | None, caps: list[Any]) -> str:
         """Insert-if-absent (``version`` None) or compare-and-set; any failure → 400."""
         check_key(key)
-        encoded = self._encode_data(body.data)
+        encoded = self._encode_data(body)
         conflict = EmulatorError(400, json_type=True)
         with self.db.write() as conn:
             params = {"ns": ns, "key": key, "idx": wrap16(body.idx)}
@@ -351,7 +354,7 @@ class KVStore:
                     record(
                         committed=row.committed,
                         created_at=row.created_at,
-                        data_json=project(row.data) if project else row.data_json,
+                        data_json=project(row.data or row.data_json) if project else row.data_json,
                         idx=row.idx,
                         key=row.key,
                         read_caps=row.read_caps,

@@ -77,7 +77,8 @@ def _caps_field(obj: dict[str, Any], name: str) -> list[Any] | None:
 
 
 async def _write_body(request: Request) -> tuple[KVWrite, Any, Any]:
-    raw = require_object(json_body(request, await request.body()))
+    text = await request.body()
+    raw = require_object(json_body(request, text))
     plain = require_object(to_plain(raw))
     if "data" not in raw:
         raise RouteMismatch
@@ -89,6 +90,7 @@ async def _write_body(request: Request) -> tuple[KVWrite, Any, Any]:
             data=raw["data"],
             idx=0 if idx is MISSING else idx,
             committed=True if committed is MISSING else committed,
+            plain=b"\\" not in text,
         ),
         plain,
         version,
@@ -120,6 +122,7 @@ async def kv_set(request: Request) -> Response:
         body.committed,
         _caps_field(plain, "read_caps"),
         _caps_field(plain, "write_caps"),
+        body.plain,
     )
     return json_raw(emulator_state(request).kv.set(namespace(vcs, inst), key, body, caps=caps))
 
@@ -136,6 +139,7 @@ async def kv_cas(request: Request) -> Response:
         body.committed,
         _caps_field(plain, "read_caps"),
         _caps_field(plain, "write_caps"),
+        body.plain,
     )
     store = emulator_state(request).kv
     return json_raw(

@@ -125,17 +125,17 @@ def record(
     version: int,
     write_caps: str | None,
 ) -> str:
+    # ``data_json`` may be megabytes: it is copied once, by the final join, never formatted.
     parts = [
-        f'"committed":{"true" if committed else "false"}',
-        f'"created_at":"{_timestamp(created_at)}"',
-        f'"data":{data_json}',
-        f'"idx":{idx}',
-        f'"key":{dump(key)}',
+        f'{{"committed":{"true" if committed else "false"},'
+        f'"created_at":"{_timestamp(created_at)}","data":',
+        data_json,
+        f',"idx":{idx},"key":{dump(key)}',
     ]
     if read_caps is not None:
-        parts.append(f'"read_caps":{read_caps}')
-    parts.append(f'"size":{size}')
-    parts.append(f'"version":{version}')
+        parts.append(f',"read_caps":{read_caps}')
+    parts.append(f',"size":{size},"version":{version}')
     if write_caps is not None:
-        parts.append(f'"write_caps":{write_caps}')
-    return "{" + ",".join(parts) + "}"
+        parts.append(f',"write_caps":{write_caps}')
+    parts.append("}")
+    return "".join(parts)

@@ -9,7 +9,8 @@ from terrateam_emulator.storage.schema import CText, metadata
 __all__ = ["kv"]
 
 # The KV store. `data` is PostgreSQL's jsonb text rendering (what `data::text` gives, the basis
-# of `data_size`); `data_json` is the compact form the server answers with.
+# of `data_size`), or '' when parsing `data_json` gives the same tree (`pg_from_compact`: no
+# fractional number); `data_json` is the compact form the server answers with.
 kv = sa.Table(
     "kv",
     metadata,
