@@ -8,7 +8,9 @@ skipped, with one line, when its server programs are not installed). Every figur
 ratio to ``GET /health`` on the same server, and to the SQLite figure of the same cell
 (throughput ÷ SQLite, p99 ÷ SQLite), all in one run. Load comes from one asyncio process with
 minimal raw HTTP/1.1 clients (so the figures measure the server). Not a test.
-Usage: ``python bench/emulator_kv.py [--seconds 3] [--clients 1,16,64]
+All servers run at once and every cell is measured on each backend in turn, ``--rounds``
+times (median kept), so load from other jobs hits all backends alike.
+Usage: ``python bench/emulator_kv.py [--seconds 2] [--rounds 3] [--clients 1,16,64]
 [--backends sqlite,pg1,pg2,pg4] [--ops health,get,set] [--db URL] [--json PATH]`` (``--db``
 measures that one database only; ``--json`` writes the figures ``emulator_pg_ratio`` and
 ``emulator_kv_throughput`` through ``bench/_results.py``).
@@ -187,12 +189,10 @@ def new_pg_database(base: str, name: str) -> str:
 Cell = tuple[float, ...]
 
 
-def measure(
-    tmp: Path, db: str | None, workers: int, clients: list[int], ops: list[str], seconds: float
-) -> dict[tuple[int, str], Cell]:
-    """Start one server and measure health/get/set at each client count."""
+def prepare(tmp: Path, db: str | None, workers: int) -> tuple[subprocess.Popen[bytes], str, str]:
+    """Start one server in ``tmp`` and write the keys the gets read: (process, URL, token)."""
+    tmp.mkdir(parents=True, exist_ok=True)
     proc, url, key = start_server(tmp, db, workers)
-    out: dict[tuple[int, str], Cell] = {}
     try:
         token = httpx.post(
             url + "/api/v1/access-token/refresh", headers={"authorization": f"Bearer {key}"}
@@ -200,12 +200,40 @@ def measure(
         with httpx.Client(base_url=url, headers={"authorization": f"Bearer {token}"}) as c:
             for i in range(100):
                 c.put(f"{KV}/key/bench/{i}", json={"data": {"i": i, "v": "y" * 64}})
+    except BaseException:
+        proc.terminate()
+        raise
+    return proc, url, str(token)
+
+
+def measure(
+    servers: dict[str, tuple[str, str]],
+    clients: list[int],
+    ops: list[str],
+    seconds: float,
+    rounds: int,
+) -> dict[str, dict[tuple[int, str], Cell]]:
+    """Measure every cell on every server, interleaved, ``rounds`` times; keep the median.
+
+    All servers stay up, idle when not measured, and each cell is measured on every backend
+    in turn (the order reversed every other round), so a burst of load from other jobs on the
+    machine hits every backend alike instead of one backend's whole series.
+    """
+    runs: dict[str, dict[tuple[int, str], list[Cell]]] = {b: {} for b in servers}
+    for r in range(rounds):
+        order = list(servers) if r % 2 == 0 else list(reversed(servers))
         for n in clients:
             for name in ops:
-                out[(n, name)] = run_load(url, token, n, seconds, OPS[name])
-    finally:
-        proc.terminate()
-        proc.wait(20)
+                for backend in order:
+                    url, token = servers[backend]
+                    cell = run_load(url, token, n, seconds, OPS[name])
+                    runs[backend].setdefault((n, name), []).append(cell)
+    out: dict[str, dict[tuple[int, str], Cell]] = {}
+    for backend, cells in runs.items():
+        out[backend] = {}
+        for key, values in cells.items():
+            values.sort()
+            out[backend][key] = values[len(values) // 2]  # the median round by throughput
     return out
 
 
@@ -261,7 +289,8 @@ def figures(results: dict[str, dict[tuple[int, str], Cell]], clients: list[int])
 def main() -> None:
     """Start the servers (and a PostgreSQL cluster), measure, print one table."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
+    parser.add_argument("--seconds", type=float, default=2.0, help="per measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="median of this many runs")
     parser.add_argument("--clients", default="1,16,64")
     parser.add_argument("--backends", default="sqlite,pg1,pg2,pg4")
     parser.add_argument("--ops", default="health,get,set", help="subset of health,get,set")
@@ -280,6 +309,8 @@ def main() -> None:
         tmp = Path(d)
         os.chmod(tmp, 0o755)  # scripts/pg.sh runs the cluster as 'postgres' when root
         pg_dir, pg_base = tmp / "pg", None
+        servers: dict[str, tuple[str, str]] = {}
+        procs: list[subprocess.Popen[bytes]] = []
         try:
             if any(b.startswith("pg") for b in backends):
                 pg_base = subprocess.run(
@@ -294,13 +325,20 @@ def main() -> None:
                 else:
                     assert pg_base is not None
                     db, workers = new_pg_database(pg_base, f"bench_{backend}"), int(backend[2:])
-                results[backend] = measure(tmp, db, workers, clients, ops, args.seconds)
+                proc, url, token = prepare(tmp / backend, db, workers)
+                procs.append(proc)
+                servers[backend] = (url, token)
+            results = measure(servers, clients, ops, args.seconds, args.rounds)
         finally:
+            for proc in procs:
+                proc.terminate()
+                proc.wait(20)
             if pg_base is not None:
                 subprocess.run([str(REPO / "scripts" / "pg.sh"), "stop", str(pg_dir)], check=False)
     load = os.getloadavg()
     print(
-        f"emulator KV benchmark ({os.cpu_count()} CPUs, {args.seconds:.0f} s per cell, "
+        f"emulator KV benchmark ({os.cpu_count()} CPUs, median of {args.rounds} interleaved "
+        f"rounds of {args.seconds:g} s per cell, "
         f"load average {load_before[0]:.2f} before, {load[0]:.2f} after)"
     )
     print(
@@ -320,6 +358,7 @@ def main() -> None:
     if args.json is not None:
         raw = {
             "seconds": args.seconds,
+            "rounds": args.rounds,
             "loadavg_before": [round(x, 2) for x in load_before],
             "cells": [
                 {"backend": b, "clients": n, "op": op, "rps": c[0], "p50_ms": c[1], "p99_ms": c[2]}
