@@ -40,8 +40,9 @@ def pool_sizing(workers: int) -> tuple[int, int]:
 
     A worker runs its handlers on one event-loop thread, whose database calls are synchronous
     (one connection at a time), next to the stats flusher thread: two connections are busy at
-    most, plus the loop's own fast-read connection. The overflow absorbs anything else, capped
-    so all workers together stay within `_PG_CONNECTION_BUDGET`.
+    most, plus the loop's own fast-read connection. The overflow absorbs anything else and
+    shrinks as workers are added, so all pools together stay near `_PG_CONNECTION_BUDGET`
+    (never below 3 connections per worker).
     """
     workers = max(1, workers)
     per_worker = max(3, _PG_CONNECTION_BUDGET // workers)
