@@ -16,7 +16,7 @@ from terrateam_emulator.resources.identity.tables import access_tokens, users
 from terrateam_emulator.resources.identity.tokens import Claims
 from terrateam_emulator.resources.kv.backend import KVStore
 from terrateam_emulator.resources.runs import schedule
-from terrateam_emulator.server.changes import AUTH, counter_for
+from terrateam_emulator.server.changes import AUTH, ChangeCounter, counter_for
 from terrateam_emulator.server.clock import Clock
 from terrateam_emulator.server.faults import FaultTable
 from terrateam_emulator.server.seed import apply_seed, load_seed
@@ -51,9 +51,11 @@ class EmulatorState:
         # API keys seen to exist (shared state only): dropped when any process deletes a key.
         self._live_keys: set[str] = set()
         self._keys_seen = 0
-        self.changes = counter_for(self.db.url.render_as_string(hide_password=True))
+        # The change counter shared with the other workers (shared state only).
+        self.changes: ChangeCounter | None = None
         if self.shared:
-            changes = self.changes
+            changes = counter_for(self.db.url.render_as_string(hide_password=True))
+            self.changes = changes
             clock, faults = SharedClock(self.db, changes), SharedFaults(self.db, changes)
             stats = SharedStats(self.db, changes)
             self.clock, self.faults, self.stats = clock, faults, stats
@@ -74,7 +76,7 @@ class EmulatorState:
             self.clock,
             self.keys,
             token_ttl=settings.token_ttl,
-            on_keys_deleted=lambda: self.changes.bump(AUTH),
+            on_keys_deleted=None if self.changes is None else self._key_deleted,
         )
         self.seed: dict[str, Any] | None = (
             None if settings.seed is None else load_seed(settings.seed)
@@ -130,6 +132,11 @@ class EmulatorState:
         if self._sync is not None:
             self._sync.sync()
 
+    def _key_deleted(self) -> None:
+        # After the commit: every worker's next key check forgets the keys it remembered.
+        if self.changes is not None:
+            self.changes.bump(AUTH)
+
     def _forget_caches(self) -> None:
         # Another process reset the data: cached memberships and API keys may be gone.
         self.members.clear()
@@ -155,7 +162,7 @@ class EmulatorState:
         if self._sync is not None:
             # After the new rows are in: a worker that catches up now drops what it cached.
             self._sync.announce_reset()
-            self.changes.bump(AUTH)
+            self._key_deleted()
 
     def _load_keys(self, configured: str | None) -> list[str]:
         with self.db.write() as conn:
@@ -183,7 +190,7 @@ class EmulatorState:
         With shared state, keys found are remembered until any process deletes a key (the
         `AUTH` change counter moves) or resets, so a revoked key stops working at once.
         """
-        if self.shared:
+        if self.changes is not None:
             seen = self.changes.value(AUTH)
             if seen != self._keys_seen:
                 self._live_keys, self._keys_seen = set(), seen
