@@ -1,14 +1,19 @@
 """Benchmark: emulator KV get/set throughput and latency, SQLite vs PostgreSQL (prints figures).
 
 Runs ``terrateam-emulator serve`` (demo seed) in a subprocess per backend and loads it with
-concurrent keep-alive clients (default 16 and 64). Backends (``--backends``): ``sqlite`` (a
-SQLite file), ``pg1`` / ``pg4`` (PostgreSQL with 1 / 4 uvicorn workers, on a private cluster
-this script starts with ``scripts/pg.sh`` and stops at the end). Every figure is given as a
+concurrent keep-alive clients (default 1, 16 and 64). Backends (``--backends``): ``sqlite`` (a
+SQLite file, 1 worker), ``pgN`` (PostgreSQL with N uvicorn workers; default 1, 2 and 4) on a
+private cluster this script starts with ``scripts/pg.sh`` and stops at the end (PostgreSQL is
+skipped, with one line, when its server programs are not installed). Every figure is given as a
 ratio to ``GET /health`` on the same server, and to the SQLite figure of the same cell
 (throughput ÷ SQLite, p99 ÷ SQLite), all in one run. Load comes from one asyncio process with
 minimal raw HTTP/1.1 clients (so the figures measure the server). Not a test.
-Usage: ``python bench/emulator_kv.py [--seconds 3] [--clients 16,64]
-[--backends sqlite,pg1,pg4] [--db URL]`` (``--db`` measures that one database only).
+All servers run at once and every cell is measured on each backend in turn, ``--rounds``
+times (median kept), so load from other jobs hits all backends alike.
+Usage: ``python bench/emulator_kv.py [--seconds 2] [--rounds 3] [--clients 1,16,64]
+[--backends sqlite,pg1,pg2,pg4] [--ops health,get,set] [--db URL] [--json PATH]`` (``--db``
+measures that one database only; ``--json`` writes the figures ``emulator_pg_ratio`` and
+``emulator_kv_throughput`` through ``bench/_results.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
+from _results import Figure, write_results
 
 KV = "/api/v1/github/kv/12345"
 
@@ -158,6 +164,9 @@ async def op_set(c: RawClient, i: int) -> None:
     assert await c.request("PUT", f"{KV}/key/bench-set/{i % 1000}", body) == 200
 
 
+OPS: dict[str, Op] = {"health": op_health, "get": op_get, "set": op_set}
+
+
 def free_port() -> int:
     """A free loopback TCP port."""
     with socket.socket() as sock:
@@ -180,12 +189,10 @@ def new_pg_database(base: str, name: str) -> str:
 Cell = tuple[float, ...]
 
 
-def measure(
-    tmp: Path, db: str | None, workers: int, clients: list[int], seconds: float
-) -> dict[tuple[int, str], Cell]:
-    """Start one server and measure health/get/set at each client count."""
+def prepare(tmp: Path, db: str | None, workers: int) -> tuple[subprocess.Popen[bytes], str, str]:
+    """Start one server in ``tmp`` and write the keys the gets read: (process, URL, token)."""
+    tmp.mkdir(parents=True, exist_ok=True)
     proc, url, key = start_server(tmp, db, workers)
-    out: dict[tuple[int, str], Cell] = {}
     try:
         token = httpx.post(
             url + "/api/v1/access-token/refresh", headers={"authorization": f"Bearer {key}"}
@@ -193,30 +200,117 @@ def measure(
         with httpx.Client(base_url=url, headers={"authorization": f"Bearer {token}"}) as c:
             for i in range(100):
                 c.put(f"{KV}/key/bench/{i}", json={"data": {"i": i, "v": "y" * 64}})
-        for n in clients:
-            for name, op in (("health", op_health), ("get", op_get), ("set", op_set)):
-                out[(n, name)] = run_load(url, token, n, seconds, op)
-    finally:
+    except BaseException:
         proc.terminate()
-        proc.wait(20)
+        raise
+    return proc, url, str(token)
+
+
+def measure(
+    servers: dict[str, tuple[str, str]],
+    clients: list[int],
+    ops: list[str],
+    seconds: float,
+    rounds: int,
+) -> dict[str, dict[tuple[int, str], Cell]]:
+    """Measure every cell on every server, interleaved, ``rounds`` times; keep the median.
+
+    All servers stay up, idle when not measured, and each cell is measured on every backend
+    in turn (the order reversed every other round), so a burst of load from other jobs on the
+    machine hits every backend alike instead of one backend's whole series.
+    """
+    runs: dict[str, dict[tuple[int, str], list[Cell]]] = {b: {} for b in servers}
+    for r in range(rounds):
+        order = list(servers) if r % 2 == 0 else list(reversed(servers))
+        for n in clients:
+            for name in ops:
+                for backend in order:
+                    url, token = servers[backend]
+                    cell = run_load(url, token, n, seconds, OPS[name])
+                    runs[backend].setdefault((n, name), []).append(cell)
+    out: dict[str, dict[tuple[int, str], Cell]] = {}
+    for backend, cells in runs.items():
+        out[backend] = {}
+        for key, values in cells.items():
+            values.sort()
+            out[backend][key] = values[len(values) // 2]  # the median round by throughput
     return out
+
+
+def pg_bindir() -> Path | None:
+    """Debian's PostgreSQL server programs (``initdb``, ``pg_ctl``), or None when not installed."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
+    for d in reversed(found):
+        if (d / "initdb").exists() and (d / "pg_ctl").exists():
+            return d
+    return None
+
+
+def figures(results: dict[str, dict[tuple[int, str], Cell]], clients: list[int]) -> list[Figure]:
+    """The charted figures: PostgreSQL 4 workers ÷ SQLite, and KV get req/s per configuration."""
+    ratio = Figure(
+        id="emulator_pg_ratio",
+        title="Emulator KV get throughput: PostgreSQL 4 workers ÷ SQLite 1 worker",
+        x_label="concurrent clients",
+        y_label="throughput ratio",
+        goal=1.0,
+        goal_side="above",
+        x_log=True,
+        note="one run, both servers on the same 2-core machine as their clients",
+    )
+    sqlite, pg4 = results.get("sqlite"), results.get("pg4")
+    if sqlite and pg4:
+        for op in ("get", "set", "health"):
+            pts = [
+                (float(n), pg4[(n, op)][0] / sqlite[(n, op)][0])
+                for n in clients
+                if (n, op) in pg4 and (n, op) in sqlite
+            ]
+            if pts:
+                ratio.series[f"KV {op}" if op != "health" else "GET /health"] = pts
+    throughput = Figure(
+        id="emulator_kv_throughput",
+        title="Emulator KV get throughput by configuration",
+        x_label="concurrent clients",
+        y_label="requests per second",
+        x_log=True,
+    )
+    for backend, cells in results.items():
+        label = {"sqlite": "SQLite, 1 worker"}.get(backend, backend)
+        if backend.startswith("pg") and backend[2:].isdigit():
+            n = int(backend[2:])
+            label = f"PostgreSQL, {n} worker{'s' if n > 1 else ''}"
+        throughput.series[label] = [
+            (float(n), cells[(n, "get")][0]) for n in clients if (n, "get") in cells
+        ]
+    return [ratio, throughput]
 
 
 def main() -> None:
     """Start the servers (and a PostgreSQL cluster), measure, print one table."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
-    parser.add_argument("--clients", default="16,64")
-    parser.add_argument("--backends", default="sqlite,pg1,pg4")
+    parser.add_argument("--seconds", type=float, default=2.0, help="per measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="median of this many runs")
+    parser.add_argument("--clients", default="1,16,64")
+    parser.add_argument("--backends", default="sqlite,pg1,pg2,pg4")
+    parser.add_argument("--ops", default="health,get,set", help="subset of health,get,set")
     parser.add_argument("--db", default=None, help="measure this database URL only")
+    parser.add_argument("--json", type=Path, default=None, help="also write results here")
     args = parser.parse_args()
     clients = [int(x) for x in args.clients.split(",")]
+    ops = [o for o in args.ops.split(",") if o]
     backends = ["custom"] if args.db else args.backends.split(",")
+    if any(b.startswith("pg") for b in backends) and pg_bindir() is None:
+        print("emulator_kv: PostgreSQL (initdb/pg_ctl) is not installed: measuring SQLite only")
+        backends = [b for b in backends if not b.startswith("pg")]
     results: dict[str, dict[tuple[int, str], Cell]] = {}
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         os.chmod(tmp, 0o755)  # scripts/pg.sh runs the cluster as 'postgres' when root
         pg_dir, pg_base = tmp / "pg", None
+        servers: dict[str, tuple[str, str]] = {}
+        procs: list[subprocess.Popen[bytes]] = []
         try:
             if any(b.startswith("pg") for b in backends):
                 pg_base = subprocess.run(
@@ -231,11 +325,22 @@ def main() -> None:
                 else:
                     assert pg_base is not None
                     db, workers = new_pg_database(pg_base, f"bench_{backend}"), int(backend[2:])
-                results[backend] = measure(tmp, db, workers, clients, args.seconds)
+                proc, url, token = prepare(tmp / backend, db, workers)
+                procs.append(proc)
+                servers[backend] = (url, token)
+            results = measure(servers, clients, ops, args.seconds, args.rounds)
         finally:
+            for proc in procs:
+                proc.terminate()
+                proc.wait(20)
             if pg_base is not None:
                 subprocess.run([str(REPO / "scripts" / "pg.sh"), "stop", str(pg_dir)], check=False)
-    print(f"emulator KV benchmark ({os.cpu_count()} CPUs, {args.seconds:.0f} s per cell)")
+    load = os.getloadavg()
+    print(
+        f"emulator KV benchmark ({os.cpu_count()} CPUs, median of {args.rounds} interleaved "
+        f"rounds of {args.seconds:g} s per cell, "
+        f"load average {load_before[0]:.2f} before, {load[0]:.2f} after)"
+    )
     print(
         f"{'backend':>8} {'clients':>7} {'op':>6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'÷health':>8} {'÷sqlite':>8} {'p99÷sql':>8}"
@@ -243,13 +348,25 @@ def main() -> None:
     ref = results.get("sqlite")
     for backend, cells in results.items():
         for (n, name), (rps, p50, p99) in cells.items():
-            health = cells[(n, "health")][0]
-            vs = ref[(n, name)] if ref else None
+            health = cells.get((n, "health"), (rps,))[0]
+            vs = ref.get((n, name)) if ref else None
             ratio = f"{rps / vs[0]:>8.2f} {p99 / vs[2]:>8.2f}" if vs else f"{'-':>8} {'-':>8}"
             print(
                 f"{backend:>8} {n:>7} {name:>6} {rps:>9.0f} {p50:>8.2f} {p99:>8.2f} "
                 f"{rps / health:>8.2f} {ratio}"
             )
+    if args.json is not None:
+        raw = {
+            "seconds": args.seconds,
+            "rounds": args.rounds,
+            "loadavg_before": [round(x, 2) for x in load_before],
+            "cells": [
+                {"backend": b, "clients": n, "op": op, "rps": c[0], "p50_ms": c[1], "p99_ms": c[2]}
+                for b, cells in results.items()
+                for (n, op), c in cells.items()
+            ],
+        }
+        write_results(args.json, "emulator_kv", raw, figures(results, clients))
 
 
 if __name__ == "__main__":

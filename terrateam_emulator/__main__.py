@@ -214,6 +214,7 @@ def _main(argv: list[str] | None) -> int:
         dev_api=dev_api,
         dev_token=dev_token,
         max_body=args.max_body,
+        workers=args.workers,
     )
     app = _create_app(settings)
     if app.state.emulator.shared:

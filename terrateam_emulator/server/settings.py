@@ -34,6 +34,8 @@ class EmulatorSettings:
             Kept out of the repr.
         max_body: answer 413 to request bodies larger than this many bytes; ``None``: no
             limit.
+        workers: how many processes serve this database together (``serve --workers N``);
+            sizes each one's PostgreSQL connection pool.
     """
 
     db_url: str = "sqlite://"
@@ -46,3 +48,4 @@ class EmulatorSettings:
     dev_api: bool = True
     dev_token: str | None = field(default=None, repr=False)
     max_body: int | None = None
+    workers: int = 1

@@ -2,11 +2,14 @@
 
 Clock offset, injected faults and request counters live in the tables of `storage.migrations`
 (``emulator_meta``, ``emulator_faults``, ``emulator_stats``) instead of process memory. Each
-request starts with one `SharedSync.sync` read of ``emulator_meta``: it picks up the newest
-clock offset and reloads the fault list (or forgets per-process caches) when another process
-changed them. Fault uses are consumed by a guarded ``UPDATE … WHERE remaining > 0``, so a
-``count=1`` fault fires exactly once across all workers. Counters are per-worker rows
-flushed in batches by a background thread, summed when read.
+request starts with `SharedSync.sync`: it reads the change counter the workers share
+(`server.changes`, no database round trip) and only when that moved (or every `SYNC_INTERVAL`
+seconds, for processes that do not share it) reads ``emulator_meta``, picks up the newest clock
+offset and reloads the fault list (or forgets per-process caches) when another process changed
+them. Every write of shared state bumps the counter after its commit. Fault uses are consumed
+by a guarded ``UPDATE … WHERE remaining > 0``, so a ``count=1`` fault fires exactly once across
+all workers. Counters are per-worker rows flushed in batches by a background thread, summed
+when read.
 """
 
 from __future__ import annotations
@@ -24,12 +27,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from terrateam_emulator.server.changes import STATE, ChangeCounter
 from terrateam_emulator.server.clock import Clock
 from terrateam_emulator.server.faults import Fault, FaultTable
 from terrateam_emulator.storage.engine import Database
 from terrateam_emulator.storage.migrations import emulator_faults, emulator_meta, emulator_stats
 
-__all__ = ["SharedClock", "SharedFaults", "SharedStats", "SharedSync"]
+__all__ = ["SYNC_INTERVAL", "SharedClock", "SharedFaults", "SharedStats", "SharedSync"]
+
+# Catch-up with the database without a signal: bounds staleness for processes that do not share
+# the change counter (another host, another ``serve`` on the same database).
+SYNC_INTERVAL = 1.0
 
 _REFRESH_LABEL = "*refreshes"  # request labels always start with a method
 _META = sa.select(
@@ -43,9 +51,10 @@ _META = sa.select(
 class SharedClock(Clock):
     """Wall clock plus the database's offset (refreshed by `SharedSync.sync`)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, changes: ChangeCounter) -> None:
         super().__init__()
         self._db = db
+        self._changes = changes
 
     def observe(self, offset: float) -> None:
         """Adopt an offset read from the database (offsets only grow)."""
@@ -63,6 +72,7 @@ class SharedClock(Clock):
                 .values(clock_offset=emulator_meta.c.clock_offset + seconds)
                 .returning(emulator_meta.c.clock_offset)
             ).scalar_one()
+        self._changes.bump(STATE)
         self.observe(float(offset))
         return self.now()
 
@@ -75,9 +85,10 @@ def _bump(conn: sa.Connection, column: str) -> None:
 class SharedFaults(FaultTable):
     """Faults stored in ``emulator_faults``; this process keeps a copy for matching."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, changes: ChangeCounter) -> None:
         super().__init__()
         self._db = db
+        self._changes = changes
         self._gen = -1
 
     def add(self, **kw: Any) -> Fault:
@@ -90,6 +101,7 @@ class SharedFaults(FaultTable):
                 .returning(emulator_faults.c.id)
             ).scalar_one()
             _bump(conn, "faults_gen")
+        self._changes.bump(STATE)
         probe.id = int(fid)
         return probe
 
@@ -98,6 +110,7 @@ class SharedFaults(FaultTable):
         with self._db.write() as conn:
             conn.execute(emulator_faults.delete())
             _bump(conn, "faults_gen")
+        self._changes.bump(STATE)
         super().clear()
 
     def reload(self, gen: int) -> None:
@@ -155,8 +168,9 @@ class SharedStats:
 
     FLUSH_INTERVAL = 0.1
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, changes: ChangeCounter) -> None:
         self._db = db
+        self._changes = changes
         self._worker = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         upsert = pg_insert(emulator_stats).values(
             worker=sa.bindparam("w"), label=sa.bindparam("l"), n=sa.bindparam("k")
@@ -237,6 +251,7 @@ class SharedStats:
                 .returning(emulator_meta.c.stats_gen)
             ).scalar_one()
             conn.execute(emulator_stats.delete())
+        self._changes.bump(STATE)
         with self._lock:
             self._pending.clear()
             self.gen = max(self.gen, int(gen))
@@ -248,20 +263,38 @@ class SharedSync:
     def __init__(
         self,
         db: Database,
+        changes: ChangeCounter,
         clock: SharedClock,
         faults: SharedFaults,
         stats: SharedStats,
         on_reset: Callable[[], None],
     ) -> None:
         self._db = db
+        self._changes = changes
         self._clock = clock
         self._faults = faults
         self._stats = stats
         self._on_reset = on_reset
         self._reset_gen: int | None = None
+        self._seen = -1  # the counter value the last catch-up started from
+        self._due = 0.0  # monotonic time of the next unconditional catch-up
         self._lock = threading.Lock()
 
     def sync(self) -> None:
+        """Catch up when the change counter moved or `SYNC_INTERVAL` passed (else no I/O)."""
+        seen = self._changes.value(STATE)
+        now = time.monotonic()
+        if seen == self._seen and now < self._due:
+            return
+        # Recorded before reading: a change committed meanwhile bumps again, so it is not lost.
+        self._seen, self._due = seen, now + SYNC_INTERVAL
+        try:
+            self.read()
+        except BaseException:
+            self._seen = -1  # try again on the next request
+            raise
+
+    def read(self) -> None:
         """Read ``emulator_meta`` once and apply what changed."""
         row = self._db.first(_META, {})
         offset, faults_gen, reset_gen, stats_gen = (
@@ -283,3 +316,4 @@ class SharedSync:
         """Tell the other processes that the data was reset (they drop their caches)."""
         with self._db.write() as conn:
             _bump(conn, "reset_gen")
+        self._changes.bump(STATE)

@@ -16,6 +16,7 @@ from terrateam_emulator.resources.identity.tables import access_tokens, users
 from terrateam_emulator.resources.identity.tokens import Claims
 from terrateam_emulator.resources.kv.backend import KVStore
 from terrateam_emulator.resources.runs import schedule
+from terrateam_emulator.server.changes import AUTH, ChangeCounter, counter_for
 from terrateam_emulator.server.clock import Clock
 from terrateam_emulator.server.faults import FaultTable
 from terrateam_emulator.server.seed import apply_seed, load_seed
@@ -40,17 +41,25 @@ class EmulatorState:
 
     def __init__(self, settings: EmulatorSettings) -> None:
         self.settings = settings
-        self.db = Database(settings.db_url)
+        self.db = Database(settings.db_url, workers=settings.workers)
         shared = settings.shared_state
         self.shared = (not self.db.is_sqlite) if shared is None else shared
         self._sync: SharedSync | None = None
         self.clock: Clock
         self.faults: FaultTable
         self.stats: StatsRecorder
+        # API keys seen to exist (shared state only): dropped when any process deletes a key.
+        self._live_keys: set[str] = set()
+        self._keys_seen = 0
+        # The change counter shared with the other workers (shared state only).
+        self.changes: ChangeCounter | None = None
         if self.shared:
-            clock, faults, stats = SharedClock(self.db), SharedFaults(self.db), SharedStats(self.db)
+            changes = counter_for(self.db.url.render_as_string(hide_password=True))
+            self.changes = changes
+            clock, faults = SharedClock(self.db, changes), SharedFaults(self.db, changes)
+            stats = SharedStats(self.db, changes)
             self.clock, self.faults, self.stats = clock, faults, stats
-            self._sync = SharedSync(self.db, clock, faults, stats, self._forget_caches)
+            self._sync = SharedSync(self.db, changes, clock, faults, stats, self._forget_caches)
             self._sync.sync()
         else:
             self.clock, self.faults, self.stats = Clock(), FaultTable(), Stats()
@@ -62,7 +71,13 @@ class EmulatorState:
         # Positive installation-membership checks (user, vcs, installation); cleared on reset.
         self.members: set[tuple[str, str, int]] = set()
         self.kv = KVStore(self.db, self.clock, select_mode=settings.select_mode)
-        self.identity = Identity(self.db, self.clock, self.keys, token_ttl=settings.token_ttl)
+        self.identity = Identity(
+            self.db,
+            self.clock,
+            self.keys,
+            token_ttl=settings.token_ttl,
+            on_keys_deleted=None if self.changes is None else self._key_deleted,
+        )
         self.seed: dict[str, Any] | None = (
             None if settings.seed is None else load_seed(settings.seed)
         )
@@ -117,15 +132,19 @@ class EmulatorState:
         if self._sync is not None:
             self._sync.sync()
 
+    def _key_deleted(self) -> None:
+        # After the commit: every worker's next key check forgets the keys it remembered.
+        if self.changes is not None:
+            self.changes.bump(AUTH)
+
     def _forget_caches(self) -> None:
-        # Another process reset the data: cached memberships may be gone.
+        # Another process reset the data: cached memberships and API keys may be gone.
         self.members.clear()
+        self._live_keys = set()
 
     def reset(self) -> None:
         """Empty the database, re-apply the seed, clear faults, stats and blobs."""
-        self.members.clear()
-        if self._sync is not None:
-            self._sync.announce_reset()
+        self._forget_caches()
         if self._snapshot is not None:
             self.db.restore(self._snapshot)
         elif not self.db.is_sqlite and self._seed_rows is not None:
@@ -140,6 +159,10 @@ class EmulatorState:
         self.faults.clear()
         self.stats.reset()
         self.blobs.clear()
+        if self._sync is not None:
+            # After the new rows are in: a worker that catches up now drops what it cached.
+            self._sync.announce_reset()
+            self._key_deleted()
 
     def _load_keys(self, configured: str | None) -> list[str]:
         with self.db.write() as conn:
@@ -162,8 +185,23 @@ class EmulatorState:
         return self.keys[0]
 
     def token_id_valid(self, token_id: str) -> bool:
-        """Whether a token's id is still good: an API key that exists, or a run still active."""
-        if self.identity.api_key_exists(token_id):
+        """Whether a token's id is still good: an API key that exists, or a run still active.
+
+        With shared state, keys found are remembered until any process deletes a key (the
+        `AUTH` change counter moves) or resets, so a revoked key stops working at once.
+        """
+        if self.changes is not None:
+            seen = self.changes.value(AUTH)
+            if seen != self._keys_seen:
+                self._live_keys, self._keys_seen = set(), seen
+            if token_id in self._live_keys:
+                return True
+            if self.identity.api_key_exists(token_id):
+                # Only if no deletion started meanwhile (else the answer may be stale).
+                if self.changes.value(AUTH) == seen:
+                    self._live_keys.add(token_id)
+                return True
+        elif self.identity.api_key_exists(token_id):
             return True
         return schedule.run_is_active(self.db, self.clock.now(), token_id)
 

@@ -8,6 +8,7 @@ tokens, positive membership checks) are dropped when another worker announces a 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -15,6 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from terrateam_emulator.server.changes import CHANGES_ENV, create_file
 from terrateam_emulator.server.protocol import coalescing_h11_protocol
 from terrateam_emulator.server.settings import EmulatorSettings
 
@@ -66,6 +68,10 @@ def serve_workers(
     os.environ[SETTINGS_ENV] = _encode(settings)
     if settings.dev_token is not None:
         os.environ[DEV_TOKEN_ENV] = settings.dev_token
+    # The workers' shared change counter (server/changes.py): they skip the database catch-up
+    # while it stands still.
+    changes = create_file()
+    os.environ[CHANGES_ENV] = changes
     config = uvicorn.Config(
         f"{__name__}:app",
         factory=True,
@@ -77,4 +83,9 @@ def serve_workers(
         access_log=False,
         backlog=2048,
     )
-    Multiprocess(config, sockets=[sock]).run()
+    try:
+        Multiprocess(config, sockets=[sock]).run()
+    finally:
+        os.environ.pop(CHANGES_ENV, None)
+        with contextlib.suppress(OSError):
+            os.unlink(changes)

@@ -11,6 +11,7 @@ import os
 import sqlite3
 import stat
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -23,9 +24,30 @@ from terrateam_emulator.resources.tables import metadata
 from terrateam_emulator.storage.migrations import upgrade
 from terrateam_emulator.storage.schema import signing_keys
 
-__all__ = ["Database", "DatabaseUnavailable"]
+__all__ = ["Database", "DatabaseUnavailable", "pool_sizing"]
 
 _PG_CONNECT_TIMEOUT = 10  # seconds
+# A pooled connection idle for longer than this is pinged before use (a restarted server or a
+# dropped idle connection then costs a reconnect, not a failed request); busy ones are not.
+_PING_AFTER_IDLE = 5.0  # seconds
+# Connections one emulator may open on PostgreSQL over all its workers (the server's default
+# max_connections is 100: leave room for psql, tests and a second emulator).
+_PG_CONNECTION_BUDGET = 48
+
+
+def pool_sizing(workers: int) -> tuple[int, int]:
+    """``(pool_size, max_overflow)`` of each worker's pool when ``workers`` share a database.
+
+    A worker runs its handlers on one event-loop thread, whose database calls are synchronous
+    (one connection at a time), next to the stats flusher thread: two connections are busy at
+    most, plus the loop's own fast-read connection. The overflow absorbs anything else and
+    shrinks as workers are added, so all pools together stay near `_PG_CONNECTION_BUDGET`
+    (never below 3 connections per worker).
+    """
+    workers = max(1, workers)
+    per_worker = max(3, _PG_CONNECTION_BUDGET // workers)
+    pool_size = 2
+    return pool_size, max(1, min(8, per_worker - pool_size - 1))
 
 
 def _is_memory_sqlite(url: sa.URL) -> bool:
@@ -85,11 +107,32 @@ def _connect_error(url: sa.URL, exc: Exception) -> DatabaseUnavailable:
     return DatabaseUnavailable(f"cannot open the database {_describe(url)} ({detail})")
 
 
+def _stamp_checkin(dbapi_conn: Any, record: Any) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_conn: Any, record: Any, proxy: Any) -> None:
+    # Pre-ping, only for connections that sat idle: a busy pool pays no extra round trip.
+    since = record.info.get("idle_since")
+    if since is None or time.monotonic() - since < _PING_AFTER_IDLE:
+        return
+    try:
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute("SELECT 1")
+        finally:
+            cur.close()
+        dbapi_conn.rollback()  # leave no transaction open behind the pool's back
+    except Exception as exc:
+        # The pool discards this connection and checks out (or opens) another.
+        raise sa.exc.DisconnectionError(str(exc)) from exc
+
+
 class Database:
     """One engine plus the locks that make the emulator's writes atomic."""
 
-    def __init__(self, url: str) -> None:
-        """Open (and migrate) the database.
+    def __init__(self, url: str, *, workers: int = 1) -> None:
+        """Open (and migrate) the database; ``workers``: processes sharing it (pool sizing).
 
         Raises:
             DatabaseUnavailable: a missing directory, an unreachable server (one-line reason).
@@ -106,12 +149,18 @@ class Database:
         elif self.is_sqlite:
             _private_sqlite_file(self.url.database or "")
             kwargs = {"connect_args": {"check_same_thread": False, "timeout": 30}}
-        elif self.url.get_driver_name() in ("psycopg", "psycopg2") and (
-            "connect_timeout" not in self.url.query
-        ):
-            # A deadline on connecting: an unreachable host must not hang start-up.
-            kwargs = {"connect_args": {"connect_timeout": _PG_CONNECT_TIMEOUT}}
+        elif self.url.get_backend_name() == "postgresql":
+            pool_size, max_overflow = pool_sizing(workers)
+            kwargs = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": 30}
+            if self.url.get_driver_name() in ("psycopg", "psycopg2") and (
+                "connect_timeout" not in self.url.query
+            ):
+                # A deadline on connecting: an unreachable host must not hang start-up.
+                kwargs["connect_args"] = {"connect_timeout": _PG_CONNECT_TIMEOUT}
         self.engine = sa.create_engine(self.url, **kwargs)
+        if self.url.get_backend_name() == "postgresql":
+            sa.event.listen(self.engine.pool, "checkin", _stamp_checkin)
+            sa.event.listen(self.engine.pool, "checkout", _ping_if_idle)
         if self.is_sqlite:
             sa.event.listen(self.engine, "connect", self._sqlite_pragmas)
         if self.is_sqlite and not self.is_memory:
@@ -225,16 +274,32 @@ class Database:
         if compiled is None:
             compiled = (str(stmt.compile(dialect=self.engine.dialect)), ())
             self._compiled[key] = compiled
-        conn = getattr(self._local, "pg", None)
-        if conn is None or conn.closed:
-            dsn = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
-            conn = psycopg.connect(dsn, autocommit=True, row_factory=dict_row)
-            self._local.pg = conn
-        try:
-            return conn.execute(compiled[0], params, prepare=True).fetchone()
-        except psycopg.OperationalError:
-            self._local.pg = None  # a dropped connection: reconnect on the next call
-            raise
+        for attempt in range(2):
+            # This thread's connection and its one cursor (reused: ~20 % less CPU per read).
+            cur: psycopg.Cursor[Any] | None = getattr(self._local, "pg_cursor", None)
+            fresh = cur is None or cur.closed or cur.connection.closed
+            if cur is None or fresh:
+                conn = psycopg.connect(self._pg_dsn(), autocommit=True, row_factory=dict_row)
+                self._local.pg = conn
+                self._local.pg_cursor = cur = conn.cursor()
+            try:
+                return cur.execute(compiled[0], params, prepare=True).fetchone()
+            except psycopg.OperationalError:
+                self._local.pg = self._local.pg_cursor = None
+                with suppress(Exception):
+                    cur.connection.close()
+                if fresh or attempt:
+                    raise
+                # A connection that died while idle (server restart): one read is safe to
+                # repeat on a new one.
+        raise AssertionError("unreachable")
+
+    def _pg_dsn(self) -> str:
+        url = self.url.set(drivername="postgresql")
+        if "connect_timeout" not in url.query:
+            # Like the pool's connections: an unreachable server fails, it does not hang.
+            url = url.update_query_dict({"connect_timeout": str(_PG_CONNECT_TIMEOUT)})
+        return url.render_as_string(hide_password=False)
 
     def _fetch_first(self, sql: str, args: tuple[Any, ...]) -> Any:
         cur = self._raw_sqlite().cursor()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,16 +37,27 @@ _MEMBER = sa.select(memberships.c.user_id).where(
     memberships.c.vcs == sa.bindparam("vcs"),
     memberships.c.installation_id == sa.bindparam("installation_id"),
 )
+_KEY_EXISTS = sa.select(access_tokens.c.id).where(access_tokens.c.id == sa.bindparam("id"))
 
 
 class Identity:
     """User lookups and the API-key / access-token lifecycle."""
 
-    def __init__(self, db: Database, clock: Clock, keys: list[str], *, token_ttl: float) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        keys: list[str],
+        *,
+        token_ttl: float,
+        on_keys_deleted: Callable[[], None] | None = None,
+    ) -> None:
+        """``on_keys_deleted`` runs after a key deletion commits (caches of live keys go)."""
         self.db = db
         self.clock = clock
         self.keys = keys
         self.token_ttl = token_ttl
+        self._on_keys_deleted = on_keys_deleted
 
     def whoami(self, user_id: str) -> dict[str, Any]:
         """Return ``{"id", "vcs"}``; ``vcs`` lists linked accounts, GitHub first."""
@@ -133,6 +145,8 @@ class Identity:
                     access_tokens.c.id == token_id, access_tokens.c.user_id == user_id
                 )
             )
+        if self._on_keys_deleted is not None:
+            self._on_keys_deleted()
 
     def refresh(self, token_id: str, user_id: str) -> str | None:
         """Return a new access token with the row's current caps, or None if the row is gone."""
@@ -172,11 +186,8 @@ class Identity:
 
     def api_key_exists(self, token_id: str) -> bool:
         """Whether the API key ``token_id`` still exists (deleted keys stop refreshing)."""
-        with self.db.read() as conn:
-            found = conn.execute(
-                sa.select(access_tokens.c.id).where(access_tokens.c.id == token_id)
-            ).first()
-        return found is not None
+        # One autocommit round trip on the read fast path (no BEGIN … ROLLBACK).
+        return self.db.first(_KEY_EXISTS, {"id": token_id}) is not None
 
     def session_user(self, session_id: str) -> str | None:
         """Return the user of dashboard session ``session_id``, or ``None``."""
@@ -188,10 +199,9 @@ class Identity:
 
     def is_member(self, user_id: str, vcs: str, installation_id: int) -> bool:
         """Whether ``user_id`` is a member of the installation (upstream's membership half)."""
-        with self.db.read() as conn:
-            row = conn.execute(
-                _MEMBER, {"user_id": user_id, "vcs": vcs, "installation_id": installation_id}
-            ).first()
+        row = self.db.first(
+            _MEMBER, {"user_id": user_id, "vcs": vcs, "installation_id": installation_id}
+        )
         return row is not None
 
     def create_user(
