@@ -159,6 +159,17 @@ def test_artifact_push__progress_bar_on_a_tty(env: dict[str, str], tmp_path: Pat
     assert "2.1/2.1 MB" in stderr
 
 
+def _default_signals() -> None:
+    """Run in the child before exec: the signals a user can send act as at a terminal.
+
+    A test runner started with ``nohup`` or ``&`` from a script has SIGHUP or SIGINT ignored,
+    children inherit that, and the CLI rightly keeps an inherited "ignore"; the test is about
+    the CLI's handling, so it starts the CLI as a shell in a terminal would.
+    """
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 def test_artifact_push__interrupt_keeps_previous_version(
     env: dict[str, str], emulator: Any, client: TerrateamClient, tmp_path: Path
 ) -> None:
@@ -180,6 +191,7 @@ def test_artifact_push__interrupt_keeps_previous_version(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=full_env,
+        preexec_fn=_default_signals,
     )
     # Interrupt once the upload is under way (token exchange and a first chunk answered), not
     # after a fixed sleep: on a loaded machine the CLI may still be importing after seconds.

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pulumi.runtime import settings
 
 from pulumi_terrateam.testing import Engine
 
@@ -25,11 +26,20 @@ def _current_event_loop() -> Iterator[None]:
     """Give each test a current event loop.
 
     ``pulumi.runtime.test`` and ``set_mocks`` call ``asyncio.get_event_loop()``, which raises
-    once an earlier ``asyncio.run()`` in the same worker process has cleared the loop.
+    once an earlier ``asyncio.run()`` in the same worker process has cleared the loop. The
+    order tests land on a worker is not fixed, so each one also starts without a root stack.
     """
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     yield
+    # A test that calls set_mocks outside pulumi.runtime.test leaves the root stack's
+    # registration pending: run it here, not never (it would warn at garbage collection).
+    pending = asyncio.all_tasks(loop)
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    # The root stack lives in a process-wide context variable and its URN future belongs to
+    # this loop; left set, the next test's resources would await it from a closed loop.
+    settings.set_root_resource(None)  # type: ignore[arg-type]
     asyncio.set_event_loop(None)
     loop.close()
 
