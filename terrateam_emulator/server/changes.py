@@ -26,11 +26,12 @@ import struct
 import tempfile
 import threading
 
-__all__ = ["AUTH", "CHANGES_ENV", "STATE", "ChangeCounter", "counter_for", "create_file"]
+__all__ = ["AUTH", "CHANGES_ENV", "KV", "STATE", "ChangeCounter", "counter_for", "create_file"]
 
 CHANGES_ENV = "TERRATEAM_EMULATOR_CHANGES_FILE"
 STATE = 0  # clock, faults, resets, stats generation
 AUTH = 1  # API keys deleted (cached "this key exists" answers must go)
+KV = 2  # KV rows written, deleted, committed or reset (cached KV reads must go)
 _SIZE = 64
 _SLOT = struct.Struct("<Q")
 
@@ -48,7 +49,7 @@ def create_file() -> str:
 
 
 class ChangeCounter:
-    """Counters (`STATE`, `AUTH`) in a memory mapping shared by the workers of one ``serve``."""
+    """Counters (`STATE`, `AUTH`, `KV`) in a mapping shared by the workers of one ``serve``."""
 
     def __init__(self, path: str | None = None) -> None:
         """Map ``path`` (a `create_file` file), else `CHANGES_ENV`'s, else a private mapping.

@@ -70,7 +70,9 @@ class EmulatorState:
         self._claims_lock = threading.Lock()
         # Positive installation-membership checks (user, vcs, installation); cleared on reset.
         self.members: set[tuple[str, str, int]] = set()
-        self.kv = KVStore(self.db, self.clock, select_mode=settings.select_mode)
+        self.kv = KVStore(
+            self.db, self.clock, select_mode=settings.select_mode, changes=self.changes
+        )
         self.identity = Identity(
             self.db,
             self.clock,
@@ -108,6 +110,7 @@ class EmulatorState:
                     _SEED_TEMPLATES.setdefault(template_name, self.db.snapshot())  # type: ignore[arg-type]
         if self.db.is_memory:
             self._snapshot = self.db.snapshot()
+        self.kv.changed()  # seeded KV rows: cached reads must go
         self._load_demo_key()
 
     def _store_keys(self) -> None:
@@ -156,6 +159,7 @@ class EmulatorState:
         else:
             self.db.reset()
             self.apply_seed()
+        self.kv.changed()  # every worker's cached KV reads go (after the new rows are in)
         self.faults.clear()
         self.stats.reset()
         self.blobs.clear()

@@ -6,6 +6,8 @@ containment) and raises `EmulatorError` with upstream's status and Content-Type 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from terrateam_emulator.resources.identity.caps import contains
+from terrateam_emulator.resources.kv.cache import KVReadCache
 from terrateam_emulator.resources.kv.jsonpath import JsonPathSyntaxError, compile_path, first_match
 from terrateam_emulator.resources.kv.sql import (
     GET_ANY,
@@ -33,6 +36,7 @@ from terrateam_emulator.resources.kv.sql import (
     wrap32,
 )
 from terrateam_emulator.resources.kv.tables import kv
+from terrateam_emulator.server.changes import KV, ChangeCounter
 from terrateam_emulator.server.clock import Clock
 from terrateam_emulator.server.errors import EmulatorError
 from terrateam_emulator.storage.engine import Database
@@ -74,10 +78,56 @@ Select = list[tuple[str, str]]
 class KVStore:
     """The eight KV operations over one database and clock."""
 
-    def __init__(self, db: Database, clock: Clock, *, select_mode: str = "faithful") -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        select_mode: str = "faithful",
+        changes: ChangeCounter | None = None,
+    ) -> None:
+        """``changes``: the workers' change counter; every committed write bumps its `KV` slot.
+
+        Reads are cached (`KVReadCache`) only when that counter is shared by the workers of
+        one ``serve --workers N`` on PostgreSQL; SQLite reads are in process and not cached.
+        """
         self.db = db
         self.clock = clock
         self.select_mode = select_mode
+        self.changes = changes
+        self.read_cache: KVReadCache | None = None
+        if changes is not None and changes.shared and not db.is_sqlite:
+            self.read_cache = KVReadCache(changes)
+
+    def changed(self) -> None:
+        """Tell every worker that KV rows changed (call after the commit, before answering)."""
+        if self.changes is not None:
+            self.changes.bump(KV)
+
+    @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        """`Database.write`, then the `KV` bump (also when it failed: it may have committed)."""
+        try:
+            with self.db.write() as conn:
+                yield conn
+        finally:
+            self.changed()
+
+    def _row(self, ns: str, key: str, idx16: int, committed: bool) -> Any:
+        """The row a get reads (a mapping or None), from the read cache when it is current."""
+        cache = self.read_cache
+        params = {"ns": ns, "key": key, "idx": idx16}
+        stmt = GET_COMMITTED if committed else GET_ANY
+        if cache is None:
+            return self.db.first(stmt, params)
+        cache_key = (ns, key, idx16, committed)
+        gen = cache.generation()
+        found = cache.lookup(cache_key)
+        if not cache.missing(found):
+            return found
+        row = self.db.first(stmt, params)
+        cache.store(cache_key, row, gen)
+        return row
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -134,8 +184,7 @@ class KVStore:
         """Return the record JSON; 404 (JSON type) when missing, uncommitted or unreadable."""
         check_key(key)
         project = self._projector(select)
-        stmt = GET_COMMITTED if committed else GET_ANY
-        row = self.db.first(stmt, {"ns": ns, "key": key, "idx": wrap16(idx)})
+        row = self._row(ns, key, wrap16(idx), committed)
         if row is None or not contains(caps, caps_or_none(row["read_caps"])):
             raise JSON_404
         return record(
@@ -214,7 +263,7 @@ class KVStore:
         """Upsert; the answer has ``data: null``. Overwriting a write-protected row → 500."""
         check_key(key)
         encoded = self._encode_data(body)  # bad data fails before anything else
-        with self.db.write() as conn:
+        with self._write() as conn:
             params = {"ns": ns, "key": key, "idx": wrap16(body.idx)}
             # Last writer wins: retry when another process wrote between read and write.
             for _ in range(_MAX_RACES):
@@ -242,7 +291,7 @@ class KVStore:
         check_key(key)
         encoded = self._encode_data(body)
         conflict = EmulatorError(400, json_type=True)
-        with self.db.write() as conn:
+        with self._write() as conn:
             params = {"ns": ns, "key": key, "idx": wrap16(body.idx)}
             if version is None:
                 if conn.execute(ROW_CAPS, params).first() is not None:
@@ -273,7 +322,7 @@ class KVStore:
         cond = self._where(ns, key, None if idx is None else wrap16(idx))
         if version is not None:
             cond.append(kv.c.version == wrap16(version))
-        with self.db.write() as conn:
+        with self._write() as conn:
             rows = conn.execute(sa.select(kv.c.idx, kv.c.write_caps).where(*cond)).all()
             doomed = [r.idx for r in rows if contains(caps, caps_or_none(r.write_caps))]
             if not doomed:
@@ -375,7 +424,7 @@ class KVStore:
         for key, _ in keys:
             check_key(key)
         flipped: dict[tuple[str, int], None] = {}
-        with self.db.write() as conn:
+        with self._write() as conn:
             for key, idx in keys:
                 cond = self._where(ns, key, None if idx is None else wrap16(idx))
                 rows = conn.execute(
@@ -398,6 +447,6 @@ class KVStore:
     def seed_record(self, ns: str, key: str, body: KVWrite) -> None:
         """Write a record unconditionally (seed data)."""
         normalise(body.data)
-        with self.db.write() as conn:
+        with self._write() as conn:
             conn.execute(kv.delete().where(*self._where(ns, key, wrap16(body.idx))))
             self._write_row(conn, ns, key, body, 0, insert=True)
