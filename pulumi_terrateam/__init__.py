@@ -13,67 +13,20 @@ except ModuleNotFoundError as _exc:
 
     raise MissingExtraError("pulumi_terrateam", "pulumi", name=_exc.name) from None
 
+from pulumi_terrateam import api_token, functions, kv_artifact, kv_entry, results
 from pulumi_terrateam._provider import TerrateamProviderError
-from pulumi_terrateam.api_token import ApiToken, ApiTokenArgs
+from pulumi_terrateam.api_token import *  # noqa: F403
 from pulumi_terrateam.connection import Connection
-from pulumi_terrateam.functions import (
-    get_artifact_info,
-    get_artifact_info_output,
-    get_dirspaces,
-    get_dirspaces_output,
-    get_kv_entry,
-    get_kv_entry_output,
-    get_stacks,
-    get_stacks_output,
-    get_whoami,
-    get_whoami_output,
-    get_work_manifests,
-    get_work_manifests_output,
-    whoami,
-)
-from pulumi_terrateam.kv_artifact import KvArtifact, KvArtifactArgs
-from pulumi_terrateam.kv_entry import KvEntry, KvEntryArgs
-from pulumi_terrateam.results import (
-    ArtifactInfoResult,
-    DirspaceResult,
-    GetDirspacesResult,
-    GetStacksResult,
-    GetWorkManifestsResult,
-    KvEntryResult,
-    StackResult,
-    WhoAmIResult,
-    WorkManifestResult,
-)
+from pulumi_terrateam.functions import *  # noqa: F403
+from pulumi_terrateam.kv_artifact import *  # noqa: F403
+from pulumi_terrateam.kv_entry import *  # noqa: F403
+from pulumi_terrateam.results import *  # noqa: F403
 
-__all__ = [
-    "ApiToken",
-    "ApiTokenArgs",
-    "ArtifactInfoResult",
-    "Connection",
-    "DirspaceResult",
-    "GetDirspacesResult",
-    "GetStacksResult",
-    "GetWorkManifestsResult",
-    "KvArtifact",
-    "KvArtifactArgs",
-    "KvEntry",
-    "KvEntryArgs",
-    "KvEntryResult",
-    "StackResult",
-    "TerrateamProviderError",
-    "WhoAmIResult",
-    "WorkManifestResult",
-    "get_artifact_info",
-    "get_artifact_info_output",
-    "get_dirspaces",
-    "get_dirspaces_output",
-    "get_kv_entry",
-    "get_kv_entry_output",
-    "get_stacks",
-    "get_stacks_output",
-    "get_whoami",
-    "get_whoami_output",
-    "get_work_manifests",
-    "get_work_manifests_output",
-    "whoami",
-]
+# Each module's __all__ is the one list of its public names (a new function or result is
+# exported by adding it there); Connection and the error come from modules with internals.
+__all__: list[str] = ["Connection", "TerrateamProviderError"]
+__all__ += api_token.__all__
+__all__ += functions.__all__
+__all__ += kv_artifact.__all__
+__all__ += kv_entry.__all__
+__all__ += results.__all__

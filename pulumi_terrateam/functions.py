@@ -37,13 +37,8 @@ from pulumi_terrateam.results import (
 if TYPE_CHECKING:
     from terrateam_core import TerrateamClient
 
+# The public forms, re-exported by the package; the fetch_* twins are importable by name.
 __all__ = [
-    "fetch_artifact_info",
-    "fetch_dirspaces",
-    "fetch_kv_entry",
-    "fetch_stacks",
-    "fetch_whoami",
-    "fetch_work_manifests",
     "get_artifact_info",
     "get_artifact_info_output",
     "get_dirspaces",

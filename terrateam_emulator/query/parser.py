@@ -187,7 +187,7 @@ def _error(state: int) -> QuerySyntaxError:
 
 # Limits that keep the recursive parser, compiler and evaluator far from Python's recursion
 # limit: parsing takes up to 4 frames per parenthesis and 2 per juxtaposed term, evaluation
-# 2 per AST level. Real queries use a handful of each (terrateam_emulator/README.md,
+# 2 per AST level. Real queries use a handful of each (docs/emulator.md,
 # "Security").
 MAX_PAREN_DEPTH = 32
 MAX_TERMS = 256

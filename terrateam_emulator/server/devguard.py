@@ -1,4 +1,4 @@
-"""Who may use the developer API under ``/_emulator/`` (terrateam_emulator/README.md, "Security").
+"""Who may use the developer API under ``/_emulator/`` (docs/emulator.md, "Security").
 
 The developer API mints keys with any capability, hands out the demo key and wipes the
 database, so only the emulator's owner may reach it. A request passes when either

@@ -1,4 +1,4 @@
-"""Input limits that keep hostile requests from crashing the emulator (terrateam_emulator/README.md,
+"""Input limits that keep hostile requests from crashing the emulator (docs/emulator.md,
 "Security").
 
 * JSON nesting: a request body may nest at most `MAX_JSON_DEPTH` levels below its outer
@@ -59,7 +59,7 @@ def nesting_error(limit: int = MAX_JSON_DEPTH) -> LimitExceeded:
         400,
         "JSON_TOO_DEEP",
         f"JSON nested deeper than {limit} levels (the emulator's limit; see the Security "
-        "section of terrateam_emulator/README.md)",
+        "section of docs/emulator.md)",
     )
 
 
