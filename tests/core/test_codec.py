@@ -141,6 +141,19 @@ def test_parse_json__same_values_as_json_loads(value: Any, ascii_only: bool) -> 
 @pytest.mark.parametrize(
     "content",
     [
+        b'["\\u00c9", 1]',  # pydantic-core 2.18.1-2.18.3 decoded this as "\u00c3\u0089"
+        b'{"k": "a\\u00e9\\ud83d\\ude00b"}',  # BMP escape beside a surrogate pair
+        b'"\\u0000\\n\\t\\""',
+    ],
+)
+def test_parse_json__escapes_decode_as_json_loads(content: bytes) -> None:
+    """Escaped non-ASCII text reads back as the characters it names (a lower-bound regression)."""
+    assert _parse_json(_response(content)) == json.loads(content)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
         b'"\\ud800"',  # a lone surrogate: pydantic-core refuses it, json accepts it
         b"\xef\xbb\xbf{}",  # a UTF-8 BOM: httpx's decoder strips it
         b"[" * 300 + b"]" * 300,  # deeper than pydantic-core's limit

@@ -83,5 +83,6 @@ def test_suites_pass_at_the_lower_bounds(venvs: VenvFactory, tmp_path: Path) -> 
         pytest.fail(
             f"at the lower bounds ({', '.join(lower_bound_pins())}) the suites fail:\n"
             + "\n".join(summary[:40])
-            + f"\n{proc.stdout.splitlines()[-1] if proc.stdout else proc.stderr[-3000:]}"
+            + f"\nexit {proc.returncode}; last of stdout:\n{proc.stdout[-1500:]}"
+            + f"\nlast of stderr:\n{proc.stderr[-3000:]}"
         )
