@@ -16,11 +16,13 @@ import sqlite3
 import threading
 from contextlib import closing
 
-__all__ = ["CHECKPOINT_AT", "WalCheckpointer"]
+__all__ = ["CHECKPOINT_AT", "WAL_KEPT", "WalCheckpointer"]
 
-# Start a background checkpoint when the WAL file is this large. Above the size the WAL is cut
-# back to after a checkpoint (engine.py: journal_size_limit), or every write would start one.
+# Start a background checkpoint when the WAL file is this large.
 CHECKPOINT_AT = 64 * 1024 * 1024  # bytes
+# What the WAL file is cut back to after a checkpoint (engine.py sets it as journal_size_limit).
+# Below the mark, or the file would stay past it and every write would start a checkpoint.
+WAL_KEPT = CHECKPOINT_AT // 4
 
 
 class WalCheckpointer:

@@ -21,7 +21,7 @@ from sqlalchemy.pool import StaticPool
 
 # Every family's tables, so `create_all`, the migrations and `reset` see the whole schema.
 from terrateam_emulator.resources.tables import metadata
-from terrateam_emulator.storage.checkpoint import WalCheckpointer
+from terrateam_emulator.storage.checkpoint import WAL_KEPT, WalCheckpointer
 from terrateam_emulator.storage.migrations import upgrade
 from terrateam_emulator.storage.schema import signing_keys
 
@@ -197,12 +197,12 @@ class Database:
             # Checkpoints (copy + two fsyncs, ~0.3 s per 64 MiB here) run in the background
             # from 64 MiB of WAL (storage/checkpoint.py); the commit's own autocheckpoint, at
             # 256 MiB with 16 KiB pages, is only the backstop. After a checkpoint the WAL file
-            # is cut back to 16 MiB, below the background mark.
+            # is cut back to `WAL_KEPT` (16 MiB), below the background mark.
             cur.execute("PRAGMA page_size=16384")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA wal_autocheckpoint=16384")
-            cur.execute("PRAGMA journal_size_limit=16777216")
+            cur.execute(f"PRAGMA journal_size_limit={WAL_KEPT}")
             # Some builds default to secure_delete=1: deleting a 64 MiB artifact's old chunks
             # then zero-fills every freed overflow page (~1 s here). FAST still zeroes deleted
             # content on b-tree pages (small rows: tokens, keys), where it costs no extra I/O.
